@@ -1,0 +1,22 @@
+package dev.strata.pipeline.forward;
+
+/**
+ * What a forward pass records besides its output. Recording costs nothing when off: the arrays are computed
+ * anyway and simply not kept.
+ *
+ * @param hiddenStates the residual stream at every layer boundary, h_0 (embeddings) .. h_L (before the final norm)
+ * @param attentionOutputs per layer, the attention output before o_proj, [batch, seq, heads * head_dim]
+ * @param mlpActivations per layer, the MLP intermediate silu(gate x) * up x, [batch, seq, intermediate]
+ * @param logits the language-model head output, [batch, seq, vocab]
+ */
+public record Capture(boolean hiddenStates, boolean attentionOutputs, boolean mlpActivations, boolean logits) {
+    /** Logits only: a plain forward pass. */
+    public static final Capture LOGITS = new Capture(false, false, false, true);
+    /** Everything. */
+    public static final Capture ALL = new Capture(true, true, true, true);
+
+    /** The same capture without (or with) the language-model head. */
+    public Capture withLogits(boolean on) {
+        return new Capture(hiddenStates, attentionOutputs, mlpActivations, on);
+    }
+}

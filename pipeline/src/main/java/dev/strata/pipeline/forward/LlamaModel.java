@@ -1,0 +1,251 @@
+package dev.strata.pipeline.forward;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.model.Checkpoint;
+import dev.strata.pipeline.model.DType;
+import dev.strata.pipeline.model.LlamaConfig;
+import dev.strata.pipeline.model.LlamaLayout;
+import dev.strata.pipeline.model.LlamaLayout.LayerTensor;
+import dev.strata.pipeline.model.ModelFolder;
+import dev.strata.pipeline.model.Tensor;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Llama decoder on DJL NDArrays (PyTorch engine, F32): token embeddings, a list of {@link DecoderLayer}s, the
+ * final RMSNorm and the language-model head. Weights live in one NDManager on one device; the forward pass is
+ * safe to call from several threads at once. One forward implementation serves plain inference and activation
+ * capture ({@link Capture}).
+ */
+public final class LlamaModel implements AutoCloseable {
+    private final LlamaConfig config;
+    private final NDManager manager;
+    private final boolean ownsManager;
+    private final NDArray embeddings;
+    private final List<DecoderLayer> layers;
+    private final RmsNorm finalNorm;
+    private final NDArray lmHead;
+    private final Rope rope;
+    private final Map<String, byte[]> assets;
+
+    private LlamaModel(LlamaConfig config, NDManager manager, boolean ownsManager, NDArray embeddings,
+            List<DecoderLayer> layers, RmsNorm finalNorm, NDArray lmHead, Rope rope, Map<String, byte[]> assets) {
+        this.config = config;
+        this.manager = manager;
+        this.ownsManager = ownsManager;
+        this.embeddings = embeddings;
+        this.layers = List.copyOf(layers);
+        this.finalNorm = finalNorm;
+        this.lmHead = lmHead;
+        this.rope = rope;
+        this.assets = Map.copyOf(assets);
+    }
+
+    /** Loads a Hugging Face model folder onto a device. */
+    public static LlamaModel load(Path dir, Device device) {
+        return fromCheckpoint(ModelFolder.read(dir), device);
+    }
+
+    /** Builds the model from checkpoint tensors; on the CPU the NDArrays share the tensors' memory. */
+    public static LlamaModel fromCheckpoint(Checkpoint checkpoint, Device device) {
+        LlamaConfig c = checkpoint.config();
+        NDManager manager = NDManager.newBaseManager(device, Devices.engine().getEngineName());
+        try {
+            NDArray embeddings = array(manager, checkpoint.tensor(LlamaLayout.EMBED));
+            float eps = (float) c.rmsNormEps();
+            List<DecoderLayer> layers = new ArrayList<>();
+            for (int l = 0; l < c.numLayers(); l++) {
+                int layer = l;
+                java.util.function.Function<LayerTensor, NDArray> w = t -> array(manager, checkpoint.tensor(t.name(layer)));
+                layers.add(new DecoderLayer(
+                        new RmsNorm(w.apply(LayerTensor.INPUT_NORM), eps),
+                        new Attention(w.apply(LayerTensor.Q_PROJ), w.apply(LayerTensor.K_PROJ), w.apply(LayerTensor.V_PROJ),
+                                w.apply(LayerTensor.O_PROJ), c.numHeads(), c.numKvHeads(), c.headDim()),
+                        new RmsNorm(w.apply(LayerTensor.POST_ATTENTION_NORM), eps),
+                        new Mlp(w.apply(LayerTensor.GATE_PROJ), w.apply(LayerTensor.UP_PROJ), w.apply(LayerTensor.DOWN_PROJ))));
+            }
+            RmsNorm finalNorm = new RmsNorm(array(manager, checkpoint.tensor(LlamaLayout.FINAL_NORM)), eps);
+            NDArray lmHead = c.tieWordEmbeddings() ? embeddings : array(manager, checkpoint.tensor(LlamaLayout.LM_HEAD));
+            Rope rope = new Rope(manager, c.headDim(), c.maxPositions(), c.ropeTheta());
+            return new LlamaModel(c, manager, true, embeddings, layers, finalNorm, lmHead, rope, checkpoint.assets());
+        } catch (RuntimeException ex) {
+            manager.close();
+            throw ex;
+        }
+    }
+
+    private static NDArray array(NDManager manager, Tensor t) {
+        return manager.create(t.buffer(), new Shape(t.shape()), DataType.FLOAT32);
+    }
+
+    /**
+     * A model with other decoder layers and the same embeddings, norm and head. It shares this model's weights
+     * and manager: it does not close them, and must not be used after this model is closed.
+     */
+    public LlamaModel withLayers(List<DecoderLayer> newLayers) {
+        if (newLayers.isEmpty()) {
+            throw new StrataException("a model needs at least one decoder layer");
+        }
+        return new LlamaModel(config.withNumLayers(newLayers.size()), manager, false, embeddings, newLayers, finalNorm,
+                lmHead, rope, assets);
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public List<DecoderLayer> layers() {
+        return layers;
+    }
+
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    /** A new scope on the model's device for the arrays of one call; close it when done. */
+    public NDManager newScope() {
+        return manager.newSubManager();
+    }
+
+    /** Token ids [batch, seq] as an int64 array in {@code scope}. */
+    public NDArray tokens(NDManager scope, long[][] ids) {
+        return scope.create(ids);
+    }
+
+    /** Logits [batch, seq, vocab] for token ids [batch, seq]. */
+    public NDArray logits(NDArray tokens) {
+        return forward(tokens, Capture.LOGITS).logits();
+    }
+
+    /**
+     * Runs the model on token ids [batch, seq] (int64). Results are attached to the manager of {@code tokens}.
+     */
+    public ForwardOutput forward(NDArray tokens, Capture capture) {
+        checkTokens(tokens);
+        NDManager out = tokens.getManager();
+        int seq = (int) tokens.getShape().get(1);
+        List<NDArray> hidden = new ArrayList<>();
+        List<NDArray> attention = new ArrayList<>();
+        List<NDArray> mlp = new ArrayList<>();
+        try (NDManager scope = out.newSubManager()) {
+            Rope.Tables tables = rope.tables(scope, seq);
+            NDArray mask = causalMask(scope, seq);
+            NDArray x = Embedding.embedding(tokens, embeddings, SparseFormat.DENSE).singletonOrThrow();
+            x.attach(capture.hiddenStates() ? out : scope);
+            if (capture.hiddenStates()) {
+                hidden.add(x);
+            }
+            for (DecoderLayer layer : layers) {
+                DecoderLayer.Output o = layer.forward(x, tables, mask, capture);
+                if (capture.hiddenStates()) {
+                    hidden.add(o.hidden());
+                } else {
+                    x.close();
+                }
+                if (capture.attentionOutputs()) {
+                    o.attentionOutput().attach(out);
+                    attention.add(o.attentionOutput());
+                }
+                if (capture.mlpActivations()) {
+                    o.mlpActivation().attach(out);
+                    mlp.add(o.mlpActivation());
+                }
+                x = o.hidden();
+            }
+            NDArray logits = null;
+            if (capture.logits()) {
+                try (NDManager head = scope.newSubManager()) {
+                    x.tempAttach(head);
+                    logits = Linear.linear(finalNorm.apply(x), lmHead).singletonOrThrow();
+                    logits.attach(out);
+                }
+            }
+            return new ForwardOutput(logits, hidden, attention, mlp);
+        }
+    }
+
+    private void checkTokens(NDArray tokens) {
+        Shape shape = tokens.getShape();
+        if (shape.dimension() != 2 || shape.get(1) < 1) {
+            throw new StrataException("token ids must be [batch, seq] with seq >= 1, got " + shape);
+        }
+        if (shape.get(1) > config.maxPositions()) {
+            throw new StrataException("sequence of " + shape.get(1) + " tokens is longer than max_position_embeddings "
+                    + config.maxPositions() + " of " + config.source());
+        }
+        try (NDArray lowest = tokens.min(); NDArray highest = tokens.max()) {
+            long min = lowest.getLong();
+            long max = highest.getLong();
+            if (min < 0 || max >= config.vocabSize()) {
+                throw new StrataException("token id " + (min < 0 ? min : max) + " is outside the vocabulary 0.."
+                        + (config.vocabSize() - 1));
+            }
+        }
+    }
+
+    /** Additive mask [seq, seq]: 0 where a position may attend (itself and earlier), -inf elsewhere. */
+    private static NDArray causalMask(NDManager scope, int seq) {
+        NDArray positions = scope.arange(seq);
+        NDArray future = positions.expandDims(0).gt(positions.expandDims(1));
+        Shape square = new Shape(seq, seq);
+        return NDArrays.where(future, scope.full(square, Float.NEGATIVE_INFINITY), scope.zeros(square));
+    }
+
+    /**
+     * The model as checkpoint tensors in the storage type of the original config, with the original side files
+     * (tokenizer, generation config); config.json reflects the current number of layers.
+     */
+    public Checkpoint toCheckpoint() {
+        DType storage = config.dtype();
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put(LlamaLayout.EMBED, tensor(LlamaLayout.EMBED, storage, embeddings));
+        for (int l = 0; l < layers.size(); l++) {
+            DecoderLayer layer = layers.get(l);
+            Attention a = layer.attention();
+            Mlp m = layer.mlp();
+            put(tensors, LayerTensor.INPUT_NORM, l, storage, layer.inputNorm().weight());
+            put(tensors, LayerTensor.Q_PROJ, l, storage, a.wq());
+            put(tensors, LayerTensor.K_PROJ, l, storage, a.wk());
+            put(tensors, LayerTensor.V_PROJ, l, storage, a.wv());
+            put(tensors, LayerTensor.O_PROJ, l, storage, a.wo());
+            put(tensors, LayerTensor.POST_ATTENTION_NORM, l, storage, layer.postAttentionNorm().weight());
+            put(tensors, LayerTensor.GATE_PROJ, l, storage, m.gate());
+            put(tensors, LayerTensor.UP_PROJ, l, storage, m.up());
+            put(tensors, LayerTensor.DOWN_PROJ, l, storage, m.down());
+        }
+        tensors.put(LlamaLayout.FINAL_NORM, tensor(LlamaLayout.FINAL_NORM, storage, finalNorm.weight()));
+        if (!config.tieWordEmbeddings()) {
+            tensors.put(LlamaLayout.LM_HEAD, tensor(LlamaLayout.LM_HEAD, storage, lmHead));
+        }
+        return new Checkpoint(config, tensors, assets);
+    }
+
+    private static void put(Map<String, Tensor> out, LayerTensor kind, int layer, DType storage, NDArray array) {
+        out.put(kind.name(layer), tensor(kind.name(layer), storage, array));
+    }
+
+    private static Tensor tensor(String name, DType storage, NDArray array) {
+        Tensor t = Tensor.allocate(name, storage, array.getShape().getShape());
+        t.buffer().put(array.toType(DataType.FLOAT32, false).toByteBuffer());
+        return t;
+    }
+
+    @Override
+    public void close() {
+        if (ownsManager) {
+            manager.close();
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package dev.strata.pipeline.forward;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+
+/** The SwiGLU feed-forward block: down(silu(gate x) * up x). Weights in Hugging Face layout [out, in]. */
+public record Mlp(NDArray gate, NDArray up, NDArray down) {
+
+    /**
+     * @param activation silu(gate x) * up x, [batch, seq, intermediate]
+     * @param output the result after down_proj, [batch, seq, hidden]
+     */
+    public record Result(NDArray activation, NDArray output) {
+    }
+
+    /** Results are created in the manager of {@code x}. */
+    public Result forward(NDArray x) {
+        NDArray g = Linear.linear(x, gate).singletonOrThrow();
+        NDArray activation = g.mul(Activation.sigmoid(g)).mul(Linear.linear(x, up).singletonOrThrow());
+        return new Result(activation, Linear.linear(activation, down).singletonOrThrow());
+    }
+}

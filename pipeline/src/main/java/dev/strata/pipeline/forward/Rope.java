@@ -1,0 +1,49 @@
+package dev.strata.pipeline.forward;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Rotary position embeddings in the Hugging Face convention: channel i rotates with channel i + headDim/2 by
+ * the angle position * theta^(-2i/headDim). Angles and their cosines are computed in double, once per model.
+ */
+public final class Rope {
+    private final NDArray cos;
+    private final NDArray sin;
+    private final int half;
+
+    /** Tables for positions 0 .. maxPositions-1, created in {@code manager}. */
+    public Rope(NDManager manager, int headDim, int maxPositions, double theta) {
+        half = headDim / 2;
+        float[] c = new float[maxPositions * headDim];
+        float[] s = new float[maxPositions * headDim];
+        for (int pos = 0; pos < maxPositions; pos++) {
+            for (int i = 0; i < half; i++) {
+                double angle = pos * Math.pow(theta, -2.0 * i / headDim);
+                c[pos * headDim + i] = c[pos * headDim + i + half] = (float) Math.cos(angle);
+                s[pos * headDim + i] = s[pos * headDim + i + half] = (float) Math.sin(angle);
+            }
+        }
+        cos = manager.create(c, new Shape(maxPositions, headDim));
+        sin = manager.create(s, new Shape(maxPositions, headDim));
+    }
+
+    /** The cos and sin rows for positions 0 .. length-1, created in {@code scope}. */
+    public Tables tables(NDManager scope, int length) {
+        NDIndex rows = new NDIndex("0:{}", length);
+        return new Tables(cos.get(scope, rows), sin.get(scope, rows), half);
+    }
+
+    /** Per-call tables, [seq, headDim]. */
+    public record Tables(NDArray cos, NDArray sin, int half) {
+        /** Rotates x of shape [..., seq, headDim]. */
+        public NDArray apply(NDArray x) {
+            NDArray x1 = x.get("..., :{}", half);
+            NDArray x2 = x.get("..., {}:", half);
+            NDArray rotated = x2.neg().concat(x1, -1);
+            return x.mul(cos).add(rotated.mul(sin));
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.strata.pipeline.tokenize;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.model.LlamaConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * A model's tokenizer.json, run by DJL's binding of the Hugging Face tokenizers library (its native library
+ * ships inside the Maven Central jar, so it works offline). Encoding never truncates and never adds special
+ * tokens by itself: callers add BOS where the protocol asks for it.
+ */
+public final class Tokenizer implements AutoCloseable {
+    public static final String FILE = "tokenizer.json";
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final int bosId;
+    private final Path file;
+
+    private Tokenizer(HuggingFaceTokenizer tokenizer, int bosId, Path file) {
+        this.tokenizer = tokenizer;
+        this.bosId = bosId;
+        this.file = file;
+    }
+
+    /** Loads {@code modelDir}/tokenizer.json; BOS comes from the model config. */
+    public static Tokenizer load(Path modelDir, LlamaConfig config) {
+        Path file = modelDir.resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new StrataException(file + ": file does not exist (Strata needs the Hugging Face tokenizer.json)");
+        }
+        try {
+            HuggingFaceTokenizer hf = HuggingFaceTokenizer.builder()
+                    .optTokenizerPath(file)
+                    .optAddSpecialTokens(false)
+                    .optTruncation(false)
+                    .optPadding(false)
+                    .build();
+            return new Tokenizer(hf, config.bosTokenId(), file);
+        } catch (IOException | RuntimeException ex) {
+            throw new StrataException(file + ": cannot load tokenizer: " + ex.getMessage(), ex);
+        } catch (UnsatisfiedLinkError | NoClassDefFoundError ex) {
+            throw new StrataException("the Hugging Face tokenizers native library does not load on "
+                    + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /** Token ids of {@code text}, without special tokens. */
+    public int[] encode(String text) {
+        Encoding encoding = tokenizer.encode(text, false, false);
+        return Arrays.stream(encoding.getIds()).mapToInt(Math::toIntExact).toArray();
+    }
+
+    /** BOS followed by the ids of {@code text}. */
+    public int[] encodeWithBos(String text) {
+        int[] ids = encode(text);
+        if (bosId < 0) {
+            throw new StrataException(file + ": the model declares no bos_token_id");
+        }
+        int[] out = new int[ids.length + 1];
+        out[0] = bosId;
+        System.arraycopy(ids, 0, out, 1, ids.length);
+        return out;
+    }
+
+    /** Text of token ids; special tokens are skipped. */
+    public String decode(int[] ids) {
+        return tokenizer.decode(Arrays.stream(ids).asLongStream().toArray(), true);
+    }
+
+    /** The BOS id, or -1 when the model has none. */
+    public int bosId() {
+        return bosId;
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}

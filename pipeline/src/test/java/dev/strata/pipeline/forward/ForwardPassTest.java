@@ -1,0 +1,92 @@
+package dev.strata.pipeline.forward;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.strata.pipeline.model.Checkpoint;
+import dev.strata.pipeline.model.DType;
+import dev.strata.pipeline.model.ModelFolder;
+import dev.strata.pipeline.testing.Llama2cReader;
+import dev.strata.pipeline.testing.ReferenceLlama;
+import dev.strata.pipeline.testing.TinyModels;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** The DJL forward pass, capture included, against the plain-Java double-precision reference. */
+class ForwardPassTest {
+    private static final double TOLERANCE = 1e-4;
+
+    @ParameterizedTest(name = "kv heads {0}, tied {1}")
+    @CsvSource({"2, false", "1, true", "4, false"})
+    void randomGroupedQueryModelMatchesReference(int kvHeads, boolean tied) {
+        Checkpoint cp = TinyModels.random(TinyModels.config(3, kvHeads, tied), 42 + kvHeads, DType.F32);
+        int[][] batch = randomTokens(3, 17, cp.config().vocabSize(), 7);
+        compare(cp, new ReferenceLlama(cp, false), batch);
+    }
+
+    @Test
+    void sharedModelMatchesLlama2cReferenceWithInterleavedRope() throws Exception {
+        Checkpoint hf = ModelFolder.read(TinyModels.STORIES);
+        Checkpoint original = Llama2cReader.readUnpermuted(TinyModels.STORIES_LLAMA2C.resolve("stories260K.bin"));
+        int[][] batch = randomTokens(2, 96, hf.config().vocabSize(), 3);
+        compare(hf, new ReferenceLlama(original, true), batch);
+    }
+
+    private static void compare(Checkpoint cp, ReferenceLlama reference, int[][] batch) {
+        try (LlamaModel model = LlamaModel.fromCheckpoint(cp, Device.cpu()); NDManager scope = model.newScope()) {
+            long[][] ids = new long[batch.length][];
+            for (int b = 0; b < batch.length; b++) {
+                ids[b] = java.util.Arrays.stream(batch[b]).asLongStream().toArray();
+            }
+            ForwardOutput out = model.forward(model.tokens(scope, ids), Capture.ALL);
+            int layers = cp.config().numLayers();
+            assertEquals(layers + 1, out.hiddenStates().size());
+            assertEquals(layers, out.attentionOutputs().size());
+            assertEquals(layers, out.mlpActivations().size());
+            for (int b = 0; b < batch.length; b++) {
+                ReferenceLlama.Trace trace = reference.forward(batch[b]);
+                assertClose("logits", trace.logits(), out.logits(), b);
+                for (int l = 0; l <= layers; l++) {
+                    assertClose("h_" + l, trace.hidden()[l], out.hiddenStates().get(l), b);
+                }
+                for (int l = 0; l < layers; l++) {
+                    assertClose("attention " + l, trace.attention()[l], out.attentionOutputs().get(l), b);
+                    assertClose("mlp " + l, trace.mlp()[l], out.mlpActivations().get(l), b);
+                }
+            }
+        }
+    }
+
+    /** Max abs difference relative to the reference's max magnitude, for sequence {@code b} of a batch. */
+    static void assertClose(String what, double[][] expected, NDArray actual, int b) {
+        float[] got = actual.get(b).toFloatArray();
+        double maxDiff = 0;
+        double maxRef = 0;
+        int width = expected[0].length;
+        assertEquals(expected.length * width, got.length, what + " size");
+        for (int t = 0; t < expected.length; t++) {
+            for (int i = 0; i < width; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(expected[t][i] - got[t * width + i]));
+                maxRef = Math.max(maxRef, Math.abs(expected[t][i]));
+            }
+        }
+        assertTrue(maxRef > 0, what + " is all zeros");
+        assertTrue(maxDiff / maxRef <= TOLERANCE, what + ": relative error " + maxDiff / maxRef + " > " + TOLERANCE);
+    }
+
+    static int[][] randomTokens(int batch, int seq, int vocab, long seed) {
+        Random rng = new Random(seed);
+        int[][] out = new int[batch][seq];
+        for (int[] row : out) {
+            for (int t = 0; t < seq; t++) {
+                row[t] = rng.nextInt(vocab);
+            }
+        }
+        return out;
+    }
+}

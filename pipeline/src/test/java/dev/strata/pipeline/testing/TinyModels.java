@@ -1,0 +1,45 @@
+package dev.strata.pipeline.testing;
+
+import dev.strata.pipeline.model.Checkpoint;
+import dev.strata.pipeline.model.DType;
+import dev.strata.pipeline.model.LlamaConfig;
+import dev.strata.pipeline.model.LlamaLayout;
+import dev.strata.pipeline.model.Tensor;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+
+/** Random Llama checkpoints of tiny shapes, built in tests from a seed, and the shared real model's paths. */
+public final class TinyModels {
+    /** The shared real model (stories260K, Hugging Face layout). */
+    public static final Path STORIES = Path.of("../../shared/models/stories260K").toAbsolutePath().normalize();
+    public static final Path STORIES_LLAMA2C = STORIES.resolve("llama2c");
+    public static final Path TINYSTORIES_TEXT = Path.of("../../shared/data/tinystories/valid.txt").toAbsolutePath().normalize();
+
+    private TinyModels() {
+    }
+
+    /** A grouped-query config: hidden 32, 4 query heads of 8 channels, {@code kvHeads} key/value heads. */
+    public static LlamaConfig config(int layers, int kvHeads, boolean tied) {
+        return LlamaConfig.builder().hiddenSize(32).intermediateSize(48).numLayers(layers).numHeads(4)
+                .numKvHeads(kvHeads).vocabSize(61).maxPositions(64).rmsNormEps(1e-5).ropeTheta(10000)
+                .tieWordEmbeddings(tied).build();
+    }
+
+    /** Random weights for {@code config}, normal with std 0.3 (norm weights around 1), stored as {@code dtype}. */
+    public static Checkpoint random(LlamaConfig config, long seed, DType dtype) {
+        Random rng = new Random(seed);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        LlamaLayout.expectedShapes(config).forEach((name, shape) -> {
+            int n = (int) Tensor.checkedElementCount(name, shape);
+            float[] v = new float[n];
+            boolean norm = shape.length == 1;
+            for (int i = 0; i < n; i++) {
+                v[i] = norm ? (float) (1 + 0.1 * rng.nextGaussian()) : (float) (0.3 * rng.nextGaussian());
+            }
+            tensors.put(name, Tensor.of(name, dtype, shape, v));
+        });
+        return new Checkpoint(config, tensors, Map.of());
+    }
+}
