@@ -169,11 +169,12 @@ public enum DType {
         return (short) (sign | half);
     }
 
-    /** binary32 to bfloat16 with round-to-nearest-even; NaN stays NaN. */
+    /** binary32 to bfloat16 with round-to-nearest-even; NaN stays NaN with its upper payload bits. */
     static short floatToBfloat16(float f) {
         int bits = Float.floatToRawIntBits(f);
         if ((bits & 0x7fffffff) > 0x7f800000) {
-            return (short) ((bits >>> 16) | 0x40);
+            int upper = bits >>> 16;
+            return (short) ((upper & 0x7f) == 0 ? upper | 0x40 : upper);
         }
         int rounding = 0x7fff + ((bits >>> 16) & 1);
         return (short) ((bits + rounding) >>> 16);
