@@ -1,13 +1,22 @@
 package dev.strata.pipeline.forward;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.core.Linear;
 
 /**
  * Causal grouped-query self-attention: numHeads query heads share numKvHeads key/value heads, query head h
  * using key/value head h / (numHeads / numKvHeads). Weights are in Hugging Face layout [out, in].
+ *
+ * <p>Queries are processed in blocks of positions, each block attending only to the keys up to its end: the
+ * masked upper half of the score matrix is mostly never computed, and each block's scores stay small enough
+ * to be reused from the allocator's heap instead of being mapped fresh from the kernel every time.
  */
 public record Attention(NDArray wq, NDArray wk, NDArray wv, NDArray wo, int numHeads, int numKvHeads, int headDim) {
+    /** Upper bound on the elements of one block's score array (8 MB of floats). */
+    static final long BLOCK_SCORE_ELEMENTS = 1L << 21;
 
     /**
      * @param beforeOutputProjection the per-head outputs concatenated, [batch, seq, heads * headDim]
@@ -24,21 +33,48 @@ public record Attention(NDArray wq, NDArray wk, NDArray wv, NDArray wo, int numH
     public Result forward(NDArray x, Rope.Tables rope, NDArray mask) {
         long batch = x.getShape().get(0);
         long seq = x.getShape().get(1);
+        return forward(x, rope, mask, Math.max(1, Math.min(seq, BLOCK_SCORE_ELEMENTS / (batch * numHeads * seq))));
+    }
+
+    /** As {@link #forward(NDArray, Rope.Tables, NDArray)} with query blocks of {@code block} positions. */
+    Result forward(NDArray x, Rope.Tables rope, NDArray mask, long block) {
+        long batch = x.getShape().get(0);
+        long seq = x.getShape().get(1);
         int rep = numHeads / numKvHeads;
         NDArray q = heads(Linear.linear(x, wq).singletonOrThrow(), batch, seq, numHeads);
         NDArray k = heads(Linear.linear(x, wk).singletonOrThrow(), batch, seq, numKvHeads);
         NDArray v = heads(Linear.linear(x, wv).singletonOrThrow(), batch, seq, numKvHeads);
-        q = rope.apply(q).mul((float) (1.0 / Math.sqrt(headDim)));
+        // [batch, kvHeads, rep, seq, headDim]: each KV head with its own query heads, K and V never repeated
+        NDArray grouped = rope.apply(q).mul((float) (1.0 / Math.sqrt(headDim)))
+                .reshape(batch, numKvHeads, rep, seq, headDim);
         k = rope.apply(k);
-        // Stack each KV head's query heads along the sequence axis: one matmul per KV head, K/V never copied.
-        NDArray grouped = q.reshape(batch, numKvHeads, rep * seq, headDim);
-        NDArray scores = grouped.matMul(k.transpose(0, 1, 3, 2)).reshape(batch, numKvHeads, rep, seq, seq).add(mask);
-        NDArray probs = scores.softmax(-1).reshape(batch, numKvHeads, rep * seq, seq);
-        NDArray context = probs.matMul(v)
+        NDList blocks = new NDList();
+        for (long start = 0; start < seq; start += block) {
+            long end = Math.min(seq, start + block);
+            blocks.add(attendBlock(grouped, k, v, mask, start, end, rep));
+        }
+        NDArray context = (blocks.size() == 1 ? blocks.head() : NDArrays.concat(blocks, 3))
                 .reshape(batch, numHeads, seq, headDim)
                 .transpose(0, 2, 1, 3)
                 .reshape(batch, seq, (long) numHeads * headDim);
         return new Result(context, Linear.linear(context, wo).singletonOrThrow());
+    }
+
+    /** Outputs of query positions [start, end) attending to keys [0, end): [batch, kvHeads, rep, end-start, headDim]. */
+    private NDArray attendBlock(NDArray grouped, NDArray k, NDArray v, NDArray mask, long start, long end, int rep) {
+        long batch = grouped.getShape().get(0);
+        long rows = end - start;
+        NDArray queries = grouped.get(new NDIndex(":, :, :, {}:{}, :", start, end))
+                .reshape(batch, numKvHeads, rep * rows, headDim);
+        NDArray keys = k.get(new NDIndex(":, :, :{}, :", end));
+        NDArray values = v.get(new NDIndex(":, :, :{}, :", end));
+        NDArray scores = queries.matMul(keys.transpose(0, 1, 3, 2))
+                .reshape(batch, numKvHeads, rep, rows, end)
+                .add(mask.get(new NDIndex("{}:{}, :{}", start, end, end)));
+        return scores.softmax(-1)
+                .reshape(batch, numKvHeads, rep * rows, end)
+                .matMul(values)
+                .reshape(batch, numKvHeads, rep, rows, headDim);
     }
 
     /** [batch, seq, n * headDim] to [batch, n, seq, headDim]. */

@@ -1,0 +1,63 @@
+package dev.strata.jobs.cli;
+
+import dev.strata.pipeline.bench.ForwardBenchmark;
+import dev.strata.pipeline.bench.ModelShape;
+import dev.strata.pipeline.forward.Devices;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** strata bench: benchmarks that print figures (not tests). */
+@Command(name = "bench", description = "Benchmarks; each prints its figures as ratios measured in one run.",
+        subcommands = BenchCommand.Forward.class, mixinStandardHelpOptions = true)
+final class BenchCommand {
+
+    @Command(name = "forward", mixinStandardHelpOptions = true,
+            description = "Forward pass on random weights of a real shape vs the machine's dense fp32 matmul rate.")
+    static final class Forward implements Callable<Integer> {
+        @Option(names = "--shape", defaultValue = "llama2-7b",
+                description = "stories260k, tinyllama-1.1b or llama2-7b (default: ${DEFAULT-VALUE}).")
+        String shape;
+
+        @Option(names = "--layers", paramLabel = "K",
+                description = "Decoder layers (default: all; 2 for llama2-7b, whose 32 layers do not fit in 24 GB).")
+        Integer layers;
+
+        @Option(names = "--seq", paramLabel = "N", defaultValue = "512", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
+        int seq;
+
+        @Option(names = "--batch", paramLabel = "B", defaultValue = "1", description = "Sequences per forward (default: ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--iterations", paramLabel = "I", defaultValue = "5", description = "Timed forwards after one warm-up (default: ${DEFAULT-VALUE}).")
+        int iterations;
+
+        @Option(names = "--device", paramLabel = "cpu|gpu[:i]", description = "Default: GPU when DJL sees one, else CPU.")
+        String device;
+
+        @Option(names = "--json", description = "Print the result as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            ModelShape s = ModelShape.parse(shape);
+            int k = layers != null ? layers : s.defaultBenchLayers();
+            ForwardBenchmark.Result r = ForwardBenchmark.run(s, k, seq, batch, iterations, Devices.parse(device, "--device"));
+            new Report()
+                    .put("shape", r.shape())
+                    .put("layers", r.layers())
+                    .put("batch", r.batch())
+                    .put("seq", r.seq())
+                    .put("device", r.device())
+                    .put("seconds_per_forward", r.secondsPerForward(), String.format("%.4f", r.secondsPerForward()))
+                    .put("tokens_per_second", r.tokensPerSecond(), String.format("%,.0f", r.tokensPerSecond()))
+                    .put("gflop_per_forward", r.flopsPerForward() / 1e9, String.format("%.2f", r.flopsPerForward() / 1e9))
+                    .put("achieved_gflops", r.achievedGflops(), String.format("%.1f", r.achievedGflops()))
+                    .put("matmul_gflops", r.matmulGflops(), String.format("%.1f (fp32 %d^3 GEMM, best of 5)",
+                            r.matmulGflops(), ForwardBenchmark.MATMUL_SIZE))
+                    .put("ratio", r.ratio(), String.format("%.1f%% of the matmul rate", 100 * r.ratio()))
+                    .print(json);
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package dev.strata.jobs.cli;
+
+import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.eval.Perplexity;
+import dev.strata.pipeline.forward.LlamaModel;
+import dev.strata.pipeline.tokenize.Tokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.MalformedInputException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** strata ppl: perplexity of a model on a text file. */
+@Command(name = "ppl", mixinStandardHelpOptions = true,
+        description = {"Perplexity of a model on a text file.",
+            "The file is tokenized as one text with one BOS at the start and cut into non-overlapping windows of "
+                + "--seq-len tokens (the last partial window is dropped); each window's first token is context only."})
+final class PplCommand implements Callable<Integer> {
+    private static final Logger LOG = LogManager.getLogger(PplCommand.class);
+
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "UTF-8 text file.")
+    Path data;
+
+    @Option(names = "--seq-len", paramLabel = "N", description = "Window length in tokens (default: the model's context).")
+    Integer seqLen;
+
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "8", description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        String text = readText(data);
+        try (LlamaModel llama = model.load(); Tokenizer tokenizer = Tokenizer.load(model.model, llama.config())) {
+            int[] tokens = tokenizer.encodeWithBos(text);
+            int n = seqLen != null ? seqLen : llama.config().maxPositions();
+            LOG.info("ppl: {} tokens from {}, windows of {} on {}", tokens.length, data, n, llama.device());
+            Perplexity.Result r = Perplexity.evaluate(llama, tokens, n, batch);
+            new Report()
+                    .put("model", model.model.toString())
+                    .put("data", data.toString())
+                    .put("device", llama.device().toString())
+                    .put("tokens", r.tokens())
+                    .put("seq_len", r.seqLen())
+                    .put("windows", r.windows())
+                    .put("predicted_tokens", r.predicted())
+                    .put("nll", r.nll(), String.format("%.4f", r.nll()))
+                    .put("perplexity", r.perplexity(), String.format("%.4f", r.perplexity()))
+                    .put("tokens_per_second", r.tokensPerSecond(), String.format("%,.0f", r.tokensPerSecond()))
+                    .put("seconds", r.seconds(), String.format("%.1f", r.seconds()))
+                    .print(json);
+        }
+        return 0;
+    }
+
+    /** Reads a whole UTF-8 file, with errors that name it. */
+    static String readText(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (NoSuchFileException ex) {
+            throw new StrataException(file + ": file does not exist");
+        } catch (MalformedInputException ex) {
+            throw new StrataException(file + ": not UTF-8 text");
+        } catch (IOException ex) {
+            throw new UncheckedIOException(file + ": cannot read: " + ex.getMessage(), ex);
+        }
+    }
+}

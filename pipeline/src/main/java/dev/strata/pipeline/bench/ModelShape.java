@@ -1,0 +1,69 @@
+package dev.strata.pipeline.bench;
+
+import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.model.LlamaConfig;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/** Published Llama shapes for benchmarks with random weights. */
+public enum ModelShape {
+    STORIES260K("stories260k", 64, 172, 5, 8, 4, 512, 512, true, 5),
+    TINYLLAMA_1_1B("tinyllama-1.1b", 2048, 5632, 22, 32, 4, 32000, 2048, false, 22),
+    LLAMA2_7B("llama2-7b", 4096, 11008, 32, 32, 32, 32000, 4096, false, 2);
+
+    private final String id;
+    private final int hidden;
+    private final int intermediate;
+    private final int layers;
+    private final int heads;
+    private final int kvHeads;
+    private final int vocab;
+    private final int context;
+    private final boolean tied;
+    private final int defaultBenchLayers;
+
+    ModelShape(String id, int hidden, int intermediate, int layers, int heads, int kvHeads, int vocab, int context,
+            boolean tied, int defaultBenchLayers) {
+        this.id = id;
+        this.hidden = hidden;
+        this.intermediate = intermediate;
+        this.layers = layers;
+        this.heads = heads;
+        this.kvHeads = kvHeads;
+        this.vocab = vocab;
+        this.context = context;
+        this.tied = tied;
+        this.defaultBenchLayers = defaultBenchLayers;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** Layers a benchmark uses unless told otherwise (all, except where the weights would not fit in memory). */
+    public int defaultBenchLayers() {
+        return defaultBenchLayers;
+    }
+
+    /** The published number of layers. */
+    public int layers() {
+        return layers;
+    }
+
+    /** This shape with {@code numLayers} decoder layers. */
+    public LlamaConfig config(int numLayers) {
+        return LlamaConfig.builder().hiddenSize(hidden).intermediateSize(intermediate).numLayers(numLayers)
+                .numHeads(heads).numKvHeads(kvHeads).vocabSize(vocab).maxPositions(context)
+                .tieWordEmbeddings(tied).build();
+    }
+
+    public static ModelShape parse(String id) {
+        for (ModelShape s : values()) {
+            if (s.id.equalsIgnoreCase(id)) {
+                return s;
+            }
+        }
+        throw new StrataException("--shape '" + id + "' is not known (expected one of "
+                + Arrays.stream(values()).map(ModelShape::id).collect(Collectors.joining(", ")) + ")");
+    }
+}
