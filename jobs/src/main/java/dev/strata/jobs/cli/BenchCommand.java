@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 final class BenchCommand {
 
     @Command(name = "forward", mixinStandardHelpOptions = true,
-            description = "Forward pass on random weights of a real shape vs the machine's dense fp32 matmul rate.")
+            description = "Forward pass on random weights of a real shape vs the machine's dense fp32 matmul rate (medians, same run).")
     static final class Forward implements Callable<Integer> {
         @Option(names = "--shape", defaultValue = "llama2-7b",
                 description = "stories260k, tinyllama-1.1b or llama2-7b (default: ${DEFAULT-VALUE}).")
@@ -53,8 +53,8 @@ final class BenchCommand {
                     .put("tokens_per_second", r.tokensPerSecond(), String.format("%,.0f", r.tokensPerSecond()))
                     .put("gflop_per_forward", r.flopsPerForward() / 1e9, String.format("%.2f", r.flopsPerForward() / 1e9))
                     .put("achieved_gflops", r.achievedGflops(), String.format("%.1f", r.achievedGflops()))
-                    .put("matmul_gflops", r.matmulGflops(), String.format("%.1f (fp32 %d^3 GEMM, best of 5)",
-                            r.matmulGflops(), ForwardBenchmark.MATMUL_SIZE))
+                    .put("matmul_gflops", r.matmulGflops(), String.format("%.1f (fp32 %d^3 GEMM, median of %d)",
+                            r.matmulGflops(), ForwardBenchmark.MATMUL_SIZE, ForwardBenchmark.MATMUL_REPS))
                     .put("ratio", r.ratio(), String.format("%.1f%% of the matmul rate", 100 * r.ratio()))
                     .print(json);
             return 0;

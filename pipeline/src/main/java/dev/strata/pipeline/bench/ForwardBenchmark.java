@@ -21,6 +21,8 @@ public final class ForwardBenchmark {
     private static final Logger LOG = LogManager.getLogger(ForwardBenchmark.class);
     /** Square GEMM size for the machine's matmul figure. */
     public static final int MATMUL_SIZE = 2048;
+    /** Timed GEMMs for the matmul figure. */
+    public static final int MATMUL_REPS = 10;
 
     private ForwardBenchmark() {
     }
@@ -57,7 +59,7 @@ public final class ForwardBenchmark {
         }
         LOG.info("bench forward: {} with {} layers ({} M parameters), batch {} x seq {}, {} on {}", shape.id(), layers,
                 config.parameterCount() / 1_000_000, batch, seq, iterations, device);
-        double matmul = matmulGflops(device, 5);
+        double matmul = matmulGflops(device, MATMUL_REPS);
         try (LlamaModel model = LlamaModel.fromCheckpoint(RandomWeights.checkpoint(config, 7), device)) {
             long[][] ids = randomTokens(batch, seq, config.vocabSize());
             double[] seconds = new double[iterations];
@@ -93,23 +95,25 @@ public final class ForwardBenchmark {
         }
     }
 
-    /** Best of {@code reps} square fp32 GEMMs of size {@link #MATMUL_SIZE}, in GFLOP/s. */
+    /**
+     * Median rate of {@code reps} square fp32 GEMMs of size {@link #MATMUL_SIZE} after two warm-ups, in GFLOP/s.
+     * The median (like the forward's) keeps the ratio honest on machines whose speed drifts between runs.
+     */
     public static double matmulGflops(Device device, int reps) {
         try (NDManager m = NDManager.newBaseManager(device, Devices.engine().getEngineName())) {
             NDArray a = m.randomUniform(-1, 1, new Shape(MATMUL_SIZE, MATMUL_SIZE));
             NDArray b = m.randomUniform(-1, 1, new Shape(MATMUL_SIZE, MATMUL_SIZE));
-            double best = Double.MAX_VALUE;
-            for (int i = 0; i <= reps; i++) {
+            double[] seconds = new double[reps];
+            for (int i = -2; i < reps; i++) {
                 long start = System.nanoTime();
                 try (NDArray c = a.matMul(b)) {
                     c.get(0, 0).getFloat();
                 }
-                double s = (System.nanoTime() - start) / 1e9;
-                if (i > 0) {
-                    best = Math.min(best, s);
+                if (i >= 0) {
+                    seconds[i] = (System.nanoTime() - start) / 1e9;
                 }
             }
-            return 2.0 * MATMUL_SIZE * MATMUL_SIZE * MATMUL_SIZE / best / 1e9;
+            return 2.0 * MATMUL_SIZE * MATMUL_SIZE * MATMUL_SIZE / median(seconds) / 1e9;
         }
     }
 

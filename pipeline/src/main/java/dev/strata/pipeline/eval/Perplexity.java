@@ -44,7 +44,7 @@ public final class Perplexity {
         }
         int windows = tokens.length / seqLen;
         if (windows == 0) {
-            throw new StrataException("the text has " + tokens.length + " tokens, fewer than one window of " + seqLen);
+            throw new StrataException("the text gives " + tokens.length + " tokens (BOS included), fewer than one window of " + seqLen);
         }
         Progress progress = new Progress("ppl", windows, "windows");
         double nll = 0;

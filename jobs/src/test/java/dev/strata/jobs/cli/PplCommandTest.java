@@ -1,0 +1,76 @@
+package dev.strata.jobs.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The README's first command, end to end, and its error messages. */
+class PplCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void sharedModelPerplexityOnTinyStoriesAsJson() throws Exception {
+        CliRun run = CliRun.of("ppl", "--model", CliRun.STORIES.toString(), "--data", CliRun.TINYSTORIES.toString(),
+                "--seq-len", "512", "--json");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode r = new ObjectMapper().readTree(run.out());
+        assertEquals(5.0384, r.get("perplexity").asDouble(), 0.001);
+        assertEquals(r.get("tokens").asLong() / 512, r.get("windows").asLong());
+        assertEquals(r.get("windows").asLong() * 511, r.get("predicted_tokens").asLong());
+        assertEquals(Math.exp(r.get("nll").asDouble() / r.get("predicted_tokens").asDouble()),
+                r.get("perplexity").asDouble(), 1e-9);
+        assertTrue(r.get("tokens_per_second").asDouble() > 0);
+        assertTrue(run.err().contains("ppl: 560/560 windows (100%)"), "progress is logged: " + run.err());
+    }
+
+    @Test
+    void tableOutputForPeople() {
+        CliRun run = CliRun.of("ppl", "--model", CliRun.STORIES.toString(), "--data", CliRun.TINYSTORIES.toString(),
+                "--seq-len", "64", "--batch", "64");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().lines().anyMatch(l -> l.matches("perplexity\\s+\\d+\\.\\d{4}")), run.out());
+    }
+
+    @Test
+    void badInputIsOneLineNamingTheCulprit() throws Exception {
+        Path missing = dir.resolve("missing.txt");
+        CliRun run = CliRun.of("ppl", "--model", CliRun.STORIES.toString(), "--data", missing.toString());
+        assertEquals(1, run.exitCode());
+        assertEquals("strata: error: " + missing + ": file does not exist", run.err().strip());
+
+        Path noModel = dir.resolve("no-model");
+        run = CliRun.of("ppl", "--model", noModel.toString(), "--data", CliRun.TINYSTORIES.toString());
+        assertEquals(1, run.exitCode());
+        assertEquals("strata: error: " + noModel + ": not a model folder (no such directory)", run.err().strip());
+
+        Path shortText = Files.writeString(dir.resolve("short.txt"), "Once upon a time.");
+        run = CliRun.of("ppl", "--model", CliRun.STORIES.toString(), "--data", shortText.toString(), "--seq-len", "64");
+        assertEquals(1, run.exitCode());
+        assertEquals("strata: error: the text gives 6 tokens (BOS included), fewer than one window of 64", run.lastErrLine());
+
+        run = CliRun.of("ppl", "--model", CliRun.STORIES.toString(), "--data", shortText.toString(), "--seq-len", "1024");
+        assertEquals("strata: error: --seq-len 1024 is above max_position_embeddings 512 of "
+                + CliRun.STORIES.resolve("config.json"), run.lastErrLine());
+
+        run = CliRun.of("ppl", "--model", CliRun.STORIES.toString(), "--data", shortText.toString(), "--device", "tpu");
+        assertEquals("strata: error: --device 'tpu' is not a device (expected cpu, gpu or gpu:N)", run.lastErrLine());
+
+        Path binary = Files.write(dir.resolve("binary.txt"), new byte[] {(byte) 0xff, (byte) 0xfe, 0});
+        run = CliRun.of("ppl", "--model", CliRun.STORIES.toString(), "--data", binary.toString());
+        assertEquals("strata: error: " + binary + ": not UTF-8 text", run.lastErrLine());
+    }
+
+    @Test
+    void usageErrorsExitWithTwo() {
+        CliRun run = CliRun.of("ppl", "--model", CliRun.STORIES.toString());
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("Missing required option: '--data=FILE'"), run.err());
+    }
+}
