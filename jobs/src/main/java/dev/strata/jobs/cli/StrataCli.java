@@ -11,7 +11,8 @@ import picocli.CommandLine.ScopeType;
 /** The strata command line: one subcommand per verb. */
 @Command(name = "strata", mixinStandardHelpOptions = true, version = "strata 0.1.0",
         description = "Makes large language models smaller by removing and merging whole transformer layers.",
-        subcommands = {ConvertCommand.class, PplCommand.class, GenerateCommand.class, BenchCommand.class,
+        subcommands = {ConvertCommand.class, PplCommand.class, GenerateCommand.class, CalibrateCommand.class,
+            ScoresCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class StrataCli {
     private static final Logger ERR = LogManager.getLogger("strata.err");
@@ -30,7 +31,7 @@ public final class StrataCli {
     /** Runs the command line and returns its exit code: 0 done, 1 error, 2 bad usage. */
     public static int run(String... args) {
         StrataCli root = new StrataCli();
-        CommandLine cli = new CommandLine(root);
+        CommandLine cli = new CommandLine(root).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionStrategy(parsed -> {
             root.applyGlobalOptions();
             return new CommandLine.RunLast().execute(parsed);

@@ -51,6 +51,11 @@ public final class WindowPacker {
         return tokens;
     }
 
+    /** Complete windows so far. */
+    public int windowCount() {
+        return windows.size();
+    }
+
     /** The complete windows so far, in stream order (window i starts at stream position i * seqLen). */
     public List<int[]> windows() {
         return List.copyOf(windows);

@@ -6,6 +6,9 @@ import ai.djl.ndarray.index.NDIndex;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.forward.LlamaModel;
 import dev.strata.pipeline.util.Progress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Perplexity over non-overlapping windows: the token stream (one BOS at the start) is cut into windows of
@@ -31,6 +34,7 @@ public final class Perplexity {
         }
     }
 
+    /** Perplexity of a token stream cut into non-overlapping windows of {@code seqLen} (the last partial dropped). */
     public static Result evaluate(LlamaModel model, int[] tokens, int seqLen, int batchSize) {
         if (seqLen < 2) {
             throw new StrataException("--seq-len must be at least 2 (one context token and one predicted), got " + seqLen);
@@ -39,35 +43,47 @@ public final class Perplexity {
             throw new StrataException("--seq-len " + seqLen + " is above max_position_embeddings "
                     + model.config().maxPositions() + " of " + model.config().source());
         }
-        if (batchSize < 1) {
-            throw new StrataException("--batch must be at least 1, got " + batchSize);
-        }
         int windows = tokens.length / seqLen;
         if (windows == 0) {
             throw new StrataException("the text gives " + tokens.length + " tokens (BOS included), fewer than one window of " + seqLen);
         }
-        Progress progress = new Progress("ppl", windows, "windows");
-        double nll = 0;
-        for (int first = 0; first < windows; first += batchSize) {
-            int count = Math.min(batchSize, windows - first);
-            nll += batchNll(model, tokens, first, count, seqLen);
-            progress.advance(count, (long) count * seqLen);
+        List<int[]> cut = new ArrayList<>(windows);
+        for (int w = 0; w < windows; w++) {
+            cut.add(Arrays.copyOfRange(tokens, w * seqLen, (w + 1) * seqLen));
         }
-        return new Result(tokens.length, windows, seqLen, (long) windows * (seqLen - 1), nll, progress.elapsedSeconds());
+        Result r = evaluateWindows(model, cut, batchSize);
+        return new Result(tokens.length, r.windows(), r.seqLen(), r.predicted(), r.nll(), r.seconds());
     }
 
-    /** Summed NLL of windows {@code first .. first+count-1}. */
-    private static double batchNll(LlamaModel model, int[] tokens, int first, int count, int seqLen) {
-        long[][] ids = new long[count][seqLen];
-        for (int w = 0; w < count; w++) {
-            for (int t = 0; t < seqLen; t++) {
-                ids[w][t] = tokens[(first + w) * seqLen + t];
-            }
+    /**
+     * Perplexity over windows of equal length, each window's first token context only; windows are batched in
+     * the order given.
+     */
+    public static Result evaluateWindows(LlamaModel model, List<int[]> windows, int batchSize) {
+        if (batchSize < 1) {
+            throw new StrataException("--batch must be at least 1, got " + batchSize);
         }
+        if (windows.isEmpty()) {
+            throw new StrataException("perplexity needs at least one window");
+        }
+        int seqLen = windows.get(0).length;
+        Progress progress = new Progress("ppl", windows.size(), "windows");
+        double nll = 0;
+        for (int first = 0; first < windows.size(); first += batchSize) {
+            List<int[]> batch = windows.subList(first, Math.min(windows.size(), first + batchSize));
+            nll += batchNll(model, batch);
+            progress.advance(batch.size(), (long) batch.size() * seqLen);
+        }
+        return new Result((long) windows.size() * seqLen, windows.size(), seqLen,
+                (long) windows.size() * (seqLen - 1), nll, progress.elapsedSeconds());
+    }
+
+    /** Summed NLL of a batch of windows of equal length. */
+    private static double batchNll(LlamaModel model, List<int[]> batch) {
         try (NDManager scope = model.newScope()) {
-            NDArray batch = model.tokens(scope, ids);
-            NDArray logProbs = model.logits(batch).get(new NDIndex(":, :-1, :")).logSoftmax(-1);
-            NDArray targets = batch.get(new NDIndex(":, 1:")).expandDims(-1);
+            NDArray tokens = model.tokens(scope, batch);
+            NDArray logProbs = model.logits(tokens).get(new NDIndex(":, :-1, :")).logSoftmax(-1);
+            NDArray targets = tokens.get(new NDIndex(":, 1:")).expandDims(-1);
             float[] picked = logProbs.gather(targets, -1).toFloatArray();
             double sum = 0;
             for (float p : picked) {

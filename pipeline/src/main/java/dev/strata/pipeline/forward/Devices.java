@@ -40,6 +40,15 @@ public final class Devices {
         throw new StrataException(option + " '" + spec + "' is not a device (expected cpu, gpu or gpu:N)");
     }
 
+    /**
+     * Sets PyTorch's intra-op threads for the calling Java thread only (PyTorch keeps the count per thread), so
+     * that tasks running side by side each use their own share of the cores.
+     */
+    public static void setThreadsOfThisThread(int threads) {
+        engine();
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+    }
+
     /** The PyTorch engine, started on first use (the native library comes from the Maven Central jars). */
     public static Engine engine() {
         try {

@@ -102,6 +102,16 @@ public final class LlamaModel implements AutoCloseable {
                 lmHead, rope, assets);
     }
 
+    /** This model without decoder layer {@code layer} (a view sharing the weights, as {@link #withLayers}). */
+    public LlamaModel withoutLayer(int layer) {
+        if (layer < 0 || layer >= layers.size()) {
+            throw new StrataException("layer " + layer + " does not exist (the model has layers 0.." + (layers.size() - 1) + ")");
+        }
+        List<DecoderLayer> kept = new ArrayList<>(layers);
+        kept.remove(layer);
+        return withLayers(kept);
+    }
+
     public LlamaConfig config() {
         return config;
     }
@@ -122,6 +132,15 @@ public final class LlamaModel implements AutoCloseable {
     /** Token ids [batch, seq] as an int64 array in {@code scope}. */
     public NDArray tokens(NDManager scope, long[][] ids) {
         return scope.create(ids);
+    }
+
+    /** Sequences of equal length as an int64 array [batch, seq] in {@code scope}. */
+    public NDArray tokens(NDManager scope, List<int[]> sequences) {
+        long[][] ids = new long[sequences.size()][];
+        for (int b = 0; b < ids.length; b++) {
+            ids[b] = java.util.Arrays.stream(sequences.get(b)).asLongStream().toArray();
+        }
+        return tokens(scope, ids);
     }
 
     /** Logits [batch, seq, vocab] for token ids [batch, seq]. */

@@ -2,6 +2,7 @@ package dev.strata.pipeline.score;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.forward.DecoderLayer;
@@ -59,11 +60,14 @@ public final class ChannelStats implements ScoreAccumulator<ChannelStats> {
         return s;
     }
 
-    /** sum_i |W[i, j]| for every column j, in double. */
+    /**
+     * sum_i |W[i, j]| for every column j, in double. Weights are shared by concurrent tasks: they are read through a
+     * view in a scope of this call, never re-attached.
+     */
     private static double[] columnAbsSums(NDArray weight) {
         try (NDManager scope = weight.getManager().newSubManager()) {
-            weight.tempAttach(scope);
-            return weight.toType(DataType.FLOAT64, false).abs().sum(new int[] {0}).toDoubleArray();
+            NDArray view = weight.get(scope, new NDIndex(":"));
+            return view.toType(DataType.FLOAT64, false).abs().sum(new int[] {0}).toDoubleArray();
         }
     }
 

@@ -27,20 +27,13 @@ public final class Scorer {
         while (batches.hasNext()) {
             List<TokenWindow> batch = batches.next();
             try (NDManager scope = model.newScope()) {
-                stats.add(model.forward(model.tokens(scope, ids(batch)), CalibrationStats.CAPTURE));
+                stats.add(model.forward(model.tokens(scope, batch.stream().map(TokenWindow::tokens).toList()),
+                        CalibrationStats.CAPTURE));
             }
             if (progress != null) {
                 progress.advance(batch.size(), batch.stream().mapToLong(w -> w.tokens().length).sum());
             }
         }
         return stats;
-    }
-
-    private static long[][] ids(List<TokenWindow> batch) {
-        long[][] ids = new long[batch.size()][];
-        for (int b = 0; b < ids.length; b++) {
-            ids[b] = java.util.Arrays.stream(batch.get(b).tokens()).asLongStream().toArray();
-        }
-        return ids;
     }
 }

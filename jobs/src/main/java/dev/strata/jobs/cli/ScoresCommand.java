@@ -1,0 +1,47 @@
+package dev.strata.jobs.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.strata.jobs.io.HadoopFiles;
+import dev.strata.jobs.spark.CalibrateJob;
+import dev.strata.pipeline.StrataException;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** strata scores: looks at the scores of a run. */
+@Command(name = "scores", mixinStandardHelpOptions = true, description = "Look at the scores of a calibration run.",
+        subcommands = ScoresCommand.Show.class)
+final class ScoresCommand {
+
+    @Command(name = "show", mixinStandardHelpOptions = true,
+            description = "Print the layer and block scores of a run (OUT/scores/summary.json).")
+    static final class Show implements Callable<Integer> {
+        @Parameters(paramLabel = "OUT", description = "The run folder (local, hdfs://, s3a://).")
+        String out;
+
+        @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "table",
+                description = "table, csv or json (default: ${DEFAULT-VALUE}).")
+        ScoresView.Format format;
+
+        @Override
+        public Integer call() {
+            Path file = new Path(HadoopFiles.path(out), CalibrateJob.SCORES + "/" + CalibrateJob.SUMMARY);
+            JsonNode summary;
+            try (InputStream in = HadoopFiles.fileSystem(file, HadoopFiles.configuration()).open(file)) {
+                summary = new ObjectMapper().readTree(in);
+            } catch (FileNotFoundException ex) {
+                throw new StrataException(file + ": does not exist (is " + out + " a finished calibration run?)");
+            } catch (IOException ex) {
+                throw new StrataException(file + ": cannot read: " + ex.getMessage());
+            }
+            ScoresView.print(summary, format);
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.strata.jobs.io;
+
+import dev.strata.pipeline.StrataException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Paths on any Hadoop file system (local, hdfs://, s3a://, ...). The configuration takes the "spark.hadoop.*"
+ * settings a job is started with (spark-submit --conf, or -D on the command line), as Spark itself does, so files
+ * can be read and checked on the driver before any Spark stage starts.
+ */
+public final class HadoopFiles {
+    private static final String SPARK_PREFIX = "spark.hadoop.";
+
+    private HadoopFiles() {
+    }
+
+    /** A Hadoop configuration with every spark.hadoop.* system property applied. */
+    public static Configuration configuration() {
+        Configuration conf = new Configuration();
+        for (Map.Entry<Object, Object> e : System.getProperties().entrySet()) {
+            String key = e.getKey().toString();
+            if (key.startsWith(SPARK_PREFIX)) {
+                conf.set(key.substring(SPARK_PREFIX.length()), e.getValue().toString());
+            }
+        }
+        return conf;
+    }
+
+    /**
+     * The path a person typed, qualified as Spark does: with its scheme when it has one (s3a://, hdfs://, file:),
+     * else on the default file system (the local one unless fs.defaultFS says otherwise), relative paths against
+     * the working directory. Glob characters are kept.
+     */
+    public static Path path(String spec) {
+        if (spec == null || spec.isBlank()) {
+            throw new StrataException("a path is empty");
+        }
+        Path p = new Path(spec);
+        return fileSystem(p, configuration()).makeQualified(p);
+    }
+
+    /** The file system of {@code path}. */
+    public static FileSystem fileSystem(Path path, Configuration conf) {
+        try {
+            return path.getFileSystem(conf);
+        } catch (IOException ex) {
+            throw new StrataException(path + ": cannot open its file system: " + ex.getMessage(), ex);
+        }
+    }
+
+    /** True when {@code path} is on the local file system. */
+    public static boolean isLocal(Path path) {
+        String scheme = path.toUri().getScheme();
+        return scheme == null || scheme.equals("file");
+    }
+
+    /** Wraps an I/O error with the path it happened on. */
+    public static UncheckedIOException failure(Path path, String what, IOException ex) {
+        return new UncheckedIOException(path + ": cannot " + what + ": " + ex.getMessage(), ex);
+    }
+}

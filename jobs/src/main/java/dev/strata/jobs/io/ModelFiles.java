@@ -1,0 +1,88 @@
+package dev.strata.jobs.io;
+
+import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.util.AtomicDirectory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A model folder anywhere Hadoop reaches, made available as a local folder: local folders are used in place,
+ * remote ones (hdfs://, s3a://) are copied once per machine into a cache folder named after their address and
+ * version, written atomically.
+ */
+public final class ModelFiles {
+    private ModelFiles() {
+    }
+
+    /** The folder's version: the latest modification time and the total size of its files. */
+    public static String version(Path dir, Configuration conf) {
+        FileSystem fs = HadoopFiles.fileSystem(dir, conf);
+        try {
+            if (!fs.getFileStatus(dir).isDirectory()) {
+                throw new StrataException(dir + ": not a model folder (not a directory)");
+            }
+            long latest = 0;
+            long size = 0;
+            for (FileStatus f : fs.listStatus(dir)) {
+                latest = Math.max(latest, f.getModificationTime());
+                size += f.getLen();
+            }
+            return latest + "-" + size;
+        } catch (java.io.FileNotFoundException ex) {
+            throw new StrataException(dir + ": not a model folder (no such directory)");
+        } catch (IOException ex) {
+            throw HadoopFiles.failure(dir, "list", ex);
+        }
+    }
+
+    /** A local folder holding the model at {@code dir}. */
+    public static java.nio.file.Path local(Path dir, Configuration conf) {
+        return local(dir, conf, true);
+    }
+
+    /**
+     * A local folder holding the model's config and tokenizer files, without weights: what the driver needs to
+     * plan a job without copying a large remote model.
+     */
+    public static java.nio.file.Path localMetadata(Path dir, Configuration conf) {
+        return local(dir, conf, false);
+    }
+
+    private static java.nio.file.Path local(Path dir, Configuration conf, boolean weights) {
+        if (HadoopFiles.isLocal(dir)) {
+            return java.nio.file.Path.of(dir.toUri());
+        }
+        String key = digest(dir + "@" + version(dir, conf) + (weights ? "" : "@metadata"));
+        java.nio.file.Path target = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "strata-models", key);
+        synchronized (ModelFiles.class) {
+            if (!Files.isDirectory(target)) {
+                FileSystem fs = HadoopFiles.fileSystem(dir, conf);
+                AtomicDirectory.create(target, tmp -> {
+                    for (FileStatus f : fs.listStatus(dir)) {
+                        if (f.isFile() && (weights || !f.getPath().getName().endsWith(".safetensors"))) {
+                            fs.copyToLocalFile(f.getPath(), new Path(tmp.resolve(f.getPath().getName()).toUri()));
+                        }
+                    }
+                });
+            }
+        }
+        return target;
+    }
+
+    private static String digest(String text) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(hash, 0, 12);
+        } catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+}

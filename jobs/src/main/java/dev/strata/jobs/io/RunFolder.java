@@ -1,0 +1,245 @@
+package dev.strata.jobs.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.pipeline.StrataException;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A run's output folder (local, hdfs:// or s3a://): run.json names the run's inputs and records each finished
+ * stage. A stage writes into a hidden staging folder that is renamed into place when complete, then marks itself
+ * done; a rerun with the same inputs skips finished stages and redoes unfinished ones from scratch. A folder that
+ * holds another run (other inputs) or that is not a run folder is refused before anything is written.
+ */
+public final class RunFolder {
+    public static final String RUN_FILE = "run.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Path root;
+    private final FileSystem fs;
+    private final Configuration conf;
+    private final ObjectNode run;
+
+    private RunFolder(Path root, FileSystem fs, Configuration conf, ObjectNode run) {
+        this.root = root;
+        this.fs = fs;
+        this.conf = conf;
+        this.run = run;
+    }
+
+    /**
+     * Opens {@code out} for a run with {@code inputs}: creates it (and run.json) when absent or empty, resumes it
+     * when its run.json names the same inputs.
+     *
+     * @param option the command-line option naming the folder, for messages
+     */
+    public static RunFolder open(String out, String option, String kind, ObjectNode given) {
+        ObjectNode inputs = normalized(given);
+        Configuration conf = HadoopFiles.configuration();
+        Path root = HadoopFiles.path(out);
+        FileSystem fs = HadoopFiles.fileSystem(root, conf);
+        Path runFile = new Path(root, RUN_FILE);
+        try {
+            if (fs.exists(runFile)) {
+                ObjectNode existing = readRun(fs, runFile);
+                JsonNode before = existing.get("inputs");
+                if (!kind.equals(existing.path("kind").asText()) || !inputs.equals(before)) {
+                    throw new StrataException(option + " " + out + ": holds another run (" + difference(existing, kind, inputs)
+                            + "); use another " + option + " or remove the folder");
+                }
+                return new RunFolder(root, fs, conf, existing);
+            }
+            if (fs.exists(root)) {
+                if (!fs.getFileStatus(root).isDirectory()) {
+                    throw new StrataException(option + " " + out + ": is a file, not a run folder");
+                }
+                for (FileStatus f : fs.listStatus(root)) {
+                    if (!f.getPath().getName().startsWith(".")) {
+                        throw new StrataException(option + " " + out + ": is not empty and holds no " + RUN_FILE
+                                + " (not a Strata run folder); use another " + option);
+                    }
+                }
+            }
+            ObjectNode run = JSON.createObjectNode();
+            run.put("kind", kind);
+            run.put("run_id", root.getName());
+            run.put("created", Instant.now().toString());
+            run.set("inputs", inputs.deepCopy());
+            run.putObject("stages");
+            RunFolder folder = new RunFolder(root, fs, conf, run);
+            fs.mkdirs(root);
+            folder.save();
+            return folder;
+        } catch (IOException ex) {
+            throw HadoopFiles.failure(root, "open the run folder", ex);
+        }
+    }
+
+    /** The inputs as they read back from run.json (numbers in their smallest JSON type). */
+    private static ObjectNode normalized(ObjectNode inputs) {
+        try {
+            return (ObjectNode) JSON.readTree(JSON.writeValueAsString(inputs));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private static ObjectNode readRun(FileSystem fs, Path runFile) throws IOException {
+        try (InputStream in = fs.open(runFile)) {
+            JsonNode node = JSON.readTree(in);
+            if (node == null || !node.isObject() || !node.path("inputs").isObject()) {
+                throw new StrataException(runFile + ": not a Strata run file (no 'inputs' object)");
+            }
+            return (ObjectNode) node;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new StrataException(runFile + ": not valid JSON: " + ex.getOriginalMessage());
+        }
+    }
+
+    private static String difference(ObjectNode existing, String kind, ObjectNode inputs) {
+        if (!kind.equals(existing.path("kind").asText())) {
+            return "a " + existing.path("kind").asText() + " run, not " + kind;
+        }
+        JsonNode before = existing.get("inputs");
+        for (Iterator<Map.Entry<String, JsonNode>> it = inputs.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().equals(before.get(e.getKey()))) {
+                return e.getKey() + " " + before.path(e.getKey()) + " there, " + e.getValue() + " here";
+            }
+        }
+        return "its inputs differ";
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public FileSystem fileSystem() {
+        return fs;
+    }
+
+    public Configuration configuration() {
+        return conf;
+    }
+
+    public String runId() {
+        return run.path("run_id").asText();
+    }
+
+    /** A path inside the run folder. */
+    public Path path(String relative) {
+        return new Path(root, relative);
+    }
+
+    /** True when {@code stage} finished in this or an earlier attempt. */
+    public synchronized boolean isDone(String stage) {
+        return run.path("stages").path(stage).path("done").asBoolean(false);
+    }
+
+    /** What a finished stage recorded (empty when not done). */
+    public synchronized JsonNode stage(String stage) {
+        return run.path("stages").path(stage);
+    }
+
+    /** Records {@code stage} as finished, with what it reports. */
+    public synchronized void markDone(String stage, ObjectNode info) {
+        ObjectNode entry = info.deepCopy();
+        entry.put("done", true);
+        entry.put("finished", Instant.now().toString());
+        ((ObjectNode) run.get("stages")).set(stage, entry);
+        save();
+    }
+
+    /** Forgets a stage, so that it runs again. */
+    public synchronized void markUndone(String stage) {
+        ((ObjectNode) run.get("stages")).remove(stage);
+        save();
+    }
+
+    /**
+     * A fresh hidden staging folder for {@code target} (a path relative to the run folder); staging folders left by
+     * interrupted attempts are removed first.
+     */
+    public Path staging(String target) {
+        Path finalPath = path(target);
+        String prefix = "." + finalPath.getName() + ".partial-";
+        try {
+            Path parent = finalPath.getParent();
+            if (fs.exists(parent)) {
+                for (FileStatus f : fs.listStatus(parent)) {
+                    if (f.getPath().getName().startsWith(prefix)) {
+                        fs.delete(f.getPath(), true);
+                    }
+                }
+            }
+            return new Path(parent, prefix + UUID.randomUUID());
+        } catch (IOException ex) {
+            throw HadoopFiles.failure(finalPath, "prepare staging", ex);
+        }
+    }
+
+    /** Moves a complete staging folder onto {@code target}, replacing what an unfinished attempt left there. */
+    public void commit(Path staged, String target) {
+        Path finalPath = path(target);
+        try {
+            if (fs.exists(finalPath)) {
+                fs.delete(finalPath, true);
+            }
+            fs.mkdirs(finalPath.getParent());
+            if (!fs.rename(staged, finalPath)) {
+                throw new IOException("rename from " + staged + " failed");
+            }
+        } catch (IOException ex) {
+            throw HadoopFiles.failure(finalPath, "commit", ex);
+        }
+    }
+
+    /** Writes a small text file atomically (temporary file, then rename over the old one). */
+    public void writeText(Path file, String text) {
+        try {
+            FileContext fc = FileContext.getFileContext(file.toUri(), conf);
+            Path tmp = new Path(file.getParent(), "." + file.getName() + ".tmp-" + UUID.randomUUID());
+            try (OutputStream out = fs.create(tmp, false)) {
+                out.write(text.getBytes(StandardCharsets.UTF_8));
+            }
+            fc.rename(tmp, file, Options.Rename.OVERWRITE);
+        } catch (IOException ex) {
+            throw HadoopFiles.failure(file, "write", ex);
+        }
+    }
+
+    /** Reads a small text file of the run folder. */
+    public String readText(Path file) {
+        try (InputStream in = fs.open(file)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (FileNotFoundException ex) {
+            throw new StrataException(file + ": does not exist");
+        } catch (IOException ex) {
+            throw HadoopFiles.failure(file, "read", ex);
+        }
+    }
+
+    private void save() {
+        try {
+            writeText(path(RUN_FILE), JSON.writeValueAsString(run) + "\n");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+}

@@ -1,0 +1,257 @@
+package dev.strata.jobs.spark;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.jobs.io.CalibrationText;
+import dev.strata.jobs.io.HadoopFiles;
+import dev.strata.jobs.io.ModelFiles;
+import dev.strata.jobs.io.RunFolder;
+import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.data.TokenWindow;
+import dev.strata.pipeline.data.WindowPacker;
+import dev.strata.pipeline.data.WindowSampler;
+import dev.strata.pipeline.model.LlamaConfig;
+import dev.strata.pipeline.model.ModelFolder;
+import dev.strata.pipeline.score.CalibrationStats;
+import dev.strata.pipeline.score.LayerScores;
+import dev.strata.pipeline.score.ScoreSummary;
+import dev.strata.pipeline.score.Scorer;
+import dev.strata.pipeline.tokenize.Tokenizer;
+import dev.strata.pipeline.util.Progress;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import scala.Tuple2;
+
+/**
+ * The distributed calibration job. Stage "windows": the calibration text is tokenized on the driver (so bad
+ * input fails before any Spark stage), packed into windows and stored as Parquet under OUT/data/windows. Stage
+ * "scores": each partition runs the capturing forward pass over whole batches of windows inside its executor
+ * (the model loaded once per executor JVM), returns double-precision sums, and the driver combines them with
+ * treeAggregate into the score tables under OUT/scores. Finished stages are skipped when the run is started
+ * again with the same inputs.
+ */
+public final class CalibrateJob {
+    /** Stage names in run.json. */
+    public static final String WINDOWS_STAGE = "windows";
+    public static final String SCORES_STAGE = "scores";
+    /** Stage outputs, relative to the run folder. */
+    public static final String WINDOWS = "data/windows";
+    public static final String SCORES = "scores";
+    public static final String SUMMARY = "summary.json";
+    private static final Logger LOG = LogManager.getLogger(CalibrateJob.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /**
+     * @param seqLen window length, null for the model's context
+     * @param samples windows chosen at random (seeded), null for all
+     * @param partitions Spark partitions of the scoring pass, null for Spark's default parallelism
+     * @param pplDrop also run the PPL-drop pass (one task per layer)
+     * @param pplWindows evaluation windows of the PPL-drop pass (the first ones), null for all
+     */
+    public record Options(String model, String data, String out, Integer seqLen, Integer samples, long seed,
+            int batch, Integer partitions, boolean pplDrop, Integer pplWindows) {
+    }
+
+    /** @param summary the content of OUT/scores/summary.json */
+    public record Result(Path out, JsonNode summary, boolean windowsReused, boolean scoresReused) {
+    }
+
+    private CalibrateJob() {
+    }
+
+    /** Runs (or resumes) the job; {@code spark} is started only once the inputs are checked. */
+    public static Result run(Options given, Supplier<SparkSession> spark) {
+        // absolute addresses: the run's identity, and what executors elsewhere can open
+        Options o = new Options(HadoopFiles.path(given.model()).toString(), HadoopFiles.path(given.data()).toString(),
+                given.out(), given.seqLen(), given.samples(), given.seed(), given.batch(), given.partitions(),
+                given.pplDrop(), given.pplWindows());
+        requirePositive("--batch", o.batch());
+        requirePositive("--samples", o.samples());
+        requirePositive("--partitions", o.partitions());
+        requirePositive("--ppl-windows", o.pplWindows());
+        Configuration conf = HadoopFiles.configuration();
+        java.nio.file.Path metadata = ModelFiles.localMetadata(HadoopFiles.path(o.model()), conf);
+        LlamaConfig config = ModelFolder.readConfig(metadata);
+        int seqLen = o.seqLen() != null ? o.seqLen() : config.maxPositions();
+        if (seqLen < 2 || seqLen > config.maxPositions()) {
+            throw new StrataException("--seq-len " + seqLen + (seqLen < 2 ? " is below 2"
+                    : " is above max_position_embeddings " + config.maxPositions() + " of " + o.model() + "/config.json"));
+        }
+        ObjectNode inputs = JSON.createObjectNode();
+        inputs.put("model", o.model());
+        inputs.put("data", o.data());
+        inputs.put("seq_len", seqLen);
+        if (o.samples() != null) {
+            inputs.put("samples", o.samples());
+            inputs.put("seed", o.seed());
+        }
+        RunFolder run = RunFolder.open(o.out(), "--out", "calibrate", inputs);
+
+        boolean windowsReused = run.isDone(WINDOWS_STAGE);
+        if (!windowsReused) {
+            writeWindows(o, run, conf, metadata, config, seqLen, spark);
+        } else {
+            LOG.info("windows: reusing {} windows of {}", run.stage(WINDOWS_STAGE).path("windows").asLong(), run.path(WINDOWS));
+        }
+        long windows = run.stage(WINDOWS_STAGE).path("windows").asLong();
+
+        boolean scoresReused = run.isDone(SCORES_STAGE) && (!o.pplDrop() || run.stage(SCORES_STAGE).path("ppl_drop").asBoolean());
+        if (!scoresReused) {
+            writeScores(o, run, config, seqLen, windows, spark.get());
+        } else {
+            LOG.info("scores: reusing {}", run.path(SCORES));
+        }
+        JsonNode summary = readJson(run, run.path(SCORES + "/" + SUMMARY));
+        return new Result(run.root(), summary, windowsReused, scoresReused);
+    }
+
+    private static void writeWindows(Options o, RunFolder run, Configuration conf, java.nio.file.Path metadata,
+            LlamaConfig config, int seqLen, Supplier<SparkSession> spark) {
+        long start = System.nanoTime();
+        List<FileStatus> files = CalibrationText.files(o.data(), conf);
+        WindowPacker packer;
+        try (Tokenizer tokenizer = Tokenizer.load(metadata, config)) {
+            packer = CalibrationText.pack(files, conf, tokenizer, seqLen, o.data());
+        }
+        List<int[]> all = packer.windows();
+        int[] chosen;
+        if (o.samples() == null) {
+            chosen = java.util.stream.IntStream.range(0, all.size()).toArray();
+        } else if (o.samples() > all.size()) {
+            throw new StrataException("--samples " + o.samples() + " is more than the " + all.size()
+                    + " windows of " + seqLen + " tokens that --data " + o.data() + " gives");
+        } else {
+            chosen = WindowSampler.choose(all.size(), o.samples(), o.seed());
+        }
+        List<Row> rows = new ArrayList<>(chosen.length);
+        for (int i = 0; i < chosen.length; i++) {
+            rows.add(WindowTable.toRow(new TokenWindow(i, (long) chosen[i] * seqLen, all.get(chosen[i]))));
+        }
+        Path staging = run.staging(WINDOWS);
+        spark.get().createDataFrame(rows, WindowTable.SCHEMA).write().parquet(staging.toString());
+        run.commit(staging, WINDOWS);
+        ObjectNode info = JSON.createObjectNode();
+        info.put("windows", chosen.length);
+        info.put("windows_available", all.size());
+        info.put("tokens", packer.tokens());
+        info.put("files", files.size());
+        info.put("seconds", (System.nanoTime() - start) / 1e9);
+        run.markDone(WINDOWS_STAGE, info);
+        LOG.info("windows: {} of {} windows of {} tokens from {} file(s) ({} tokens) in {}", chosen.length, all.size(),
+                seqLen, files.size(), packer.tokens(), run.path(WINDOWS));
+    }
+
+    private static void writeScores(Options o, RunFolder run, LlamaConfig config, int seqLen, long windows,
+            SparkSession spark) {
+        long start = System.nanoTime();
+        int partitions = o.partitions() != null ? o.partitions() : spark.sparkContext().defaultParallelism();
+        CalibrationStats stats = score(spark, o.model(), run.path(WINDOWS), windows, o.batch(), partitions);
+        LayerScores scores = stats.scores();
+        Map<String, Object> header = new LinkedHashMap<>();
+        header.put("run_id", run.runId());
+        header.put("model", o.model());
+        header.put("data", o.data());
+        header.put("seq_len", seqLen);
+        if (o.pplDrop()) {
+            List<TokenWindow> eval = readWindows(spark, run.path(WINDOWS), o.pplWindows());
+            PplDropJob.Result drop = PplDropJob.run(spark, o.model(), config.numLayers(), eval, o.batch());
+            scores = scores.withLayerRows(drop.drops());
+            header.put("ppl", drop.full());
+            header.put("ppl_windows", eval.size());
+        }
+        Path staging = run.staging(SCORES);
+        ScoreTables.write(spark, scores, run.runId(), o.model(), staging);
+        ObjectNode summary = ScoreSummary.toJson(scores, config.numLayers(), header);
+        run.writeText(new Path(staging, SUMMARY), toJson(summary));
+        run.commit(staging, SCORES);
+        ObjectNode info = JSON.createObjectNode();
+        info.put("ppl_drop", o.pplDrop());
+        info.put("tokens", scores.tokens());
+        info.put("partitions", partitions);
+        info.put("seconds", (System.nanoTime() - start) / 1e9);
+        run.markDone(SCORES_STAGE, info);
+    }
+
+    /**
+     * The statistics of every window: whole batches per partition, sums merged with treeAggregate.
+     *
+     * @param windowsPath the Parquet windows, numbered 0 .. windows-1
+     */
+    public static CalibrationStats score(SparkSession spark, String model, Path windowsPath, long windows, int batch,
+            int partitions) {
+        BatchPartitioner placement = new BatchPartitioner(partitions, windows, batch);
+        int parts = placement.numPartitions();
+        LOG.info("scores: {} windows in batches of {} over {} partition(s)", windows, batch, parts);
+        JavaRDD<CalibrationStats> partial = spark.read().parquet(windowsPath.toString()).javaRDD()
+                .mapToPair(row -> {
+                    TokenWindow w = WindowTable.fromRow(row);
+                    return new Tuple2<>(w.id(), w);
+                })
+                .repartitionAndSortWithinPartitions(placement)
+                .mapPartitionsWithIndex((index, rows) -> {
+                    TaskResources.useTaskThreads();
+                    Progress progress = new Progress("scores part " + (index + 1) + "/" + parts,
+                            placement.windowsIn(index, windows), "windows");
+                    try (ModelCache.Lease lease = ModelCache.acquire(model, TaskResources.device())) {
+                        Iterator<TokenWindow> byId = new Iterator<>() {
+                            @Override
+                            public boolean hasNext() {
+                                return rows.hasNext();
+                            }
+
+                            @Override
+                            public TokenWindow next() {
+                                return rows.next()._2();
+                            }
+                        };
+                        return List.of(Scorer.score(lease.model(), byId, batch, progress)).iterator();
+                    }
+                }, false);
+        return partial.treeAggregate(CalibrationStats.empty(), CalibrationStats::merge, CalibrationStats::merge);
+    }
+
+    /** The first {@code limit} windows by id (all when null). */
+    private static List<TokenWindow> readWindows(SparkSession spark, Path windowsPath, Integer limit) {
+        var rows = spark.read().parquet(windowsPath.toString()).orderBy("window");
+        if (limit != null) {
+            rows = rows.limit(limit);
+        }
+        return rows.collectAsList().stream().map(WindowTable::fromRow).toList();
+    }
+
+    private static JsonNode readJson(RunFolder run, Path file) {
+        try {
+            return JSON.readTree(run.readText(file));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new StrataException(file + ": not valid JSON: " + ex.getOriginalMessage());
+        }
+    }
+
+    private static String toJson(JsonNode node) {
+        try {
+            return JSON.writeValueAsString(node) + "\n";
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private static void requirePositive(String option, Integer value) {
+        if (value != null && value < 1) {
+            throw new StrataException(option + " must be at least 1, got " + value);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.strata.jobs.spark;
+
+import dev.strata.pipeline.score.LayerScores;
+import java.util.List;
+import java.util.function.Function;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Writes scores as the three Parquet tables users open in a notebook: layer_scores(run_id, model, layer, metric,
+ * value), block_scores(run_id, model, start, length, metric, value) and channel_scores(run_id, model, layer, kind,
+ * index, value).
+ */
+public final class ScoreTables {
+    public static final String LAYER = "layer_scores";
+    public static final String BLOCK = "block_scores";
+    public static final String CHANNEL = "channel_scores";
+
+    static final StructType LAYER_SCHEMA = keyed()
+            .add("layer", DataTypes.IntegerType, false)
+            .add("metric", DataTypes.StringType, false)
+            .add("value", DataTypes.DoubleType, false);
+    static final StructType BLOCK_SCHEMA = keyed()
+            .add("start", DataTypes.IntegerType, false)
+            .add("length", DataTypes.IntegerType, false)
+            .add("metric", DataTypes.StringType, false)
+            .add("value", DataTypes.DoubleType, false);
+    static final StructType CHANNEL_SCHEMA = keyed()
+            .add("layer", DataTypes.IntegerType, false)
+            .add("kind", DataTypes.StringType, false)
+            .add("index", DataTypes.IntegerType, false)
+            .add("value", DataTypes.DoubleType, false);
+
+    private ScoreTables() {
+    }
+
+    private static StructType keyed() {
+        return new StructType().add("run_id", DataTypes.StringType, false).add("model", DataTypes.StringType, false);
+    }
+
+    /** Writes the three tables under {@code dir}. */
+    public static void write(SparkSession spark, LayerScores scores, String runId, String model, Path dir) {
+        write(spark, scores.layers(), s -> RowFactory.create(runId, model, s.layer(), s.metric().id(), s.value()),
+                LAYER_SCHEMA, new Path(dir, LAYER));
+        write(spark, scores.blocks(), s -> RowFactory.create(runId, model, s.start(), s.length(), s.metric().id(),
+                s.value()), BLOCK_SCHEMA, new Path(dir, BLOCK));
+        write(spark, scores.channels(), s -> RowFactory.create(runId, model, s.layer(), s.kind().id(), s.index(),
+                s.value()), CHANNEL_SCHEMA, new Path(dir, CHANNEL));
+    }
+
+    private static <T> void write(SparkSession spark, List<T> rows, Function<T, Row> toRow, StructType schema, Path path) {
+        List<Row> data = rows.stream().map(toRow).toList();
+        spark.createDataFrame(data, schema).coalesce(1).write().parquet(path.toString());
+    }
+}

@@ -1,0 +1,31 @@
+package dev.strata.jobs.spark;
+
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The SparkSession of a command. Under spark-submit the master and settings come from spark-submit; run directly,
+ * Strata embeds Spark with master local[*] (or --master), and the same jar runs on a cluster unchanged.
+ */
+public final class Sessions {
+    public static final String DEFAULT_MASTER = "local[*]";
+
+    private Sessions() {
+    }
+
+    /**
+     * The session for {@code master} (null: spark-submit's master when there is one, else local[*]).
+     *
+     * @param app names the job in Spark's UI and logs
+     */
+    public static SparkSession start(String master, String app) {
+        SparkSession.Builder builder = SparkSession.builder().appName("strata " + app);
+        String chosen = master != null ? master : System.getProperty("spark.master", DEFAULT_MASTER);
+        builder.master(chosen);
+        if (chosen.startsWith("local")) {
+            builder.config("spark.ui.showConsoleProgress", "false")
+                    .config("spark.driver.host", System.getProperty("spark.driver.host", "127.0.0.1"))
+                    .config("spark.sql.shuffle.partitions", System.getProperty("spark.sql.shuffle.partitions", "8"));
+        }
+        return builder.getOrCreate();
+    }
+}
