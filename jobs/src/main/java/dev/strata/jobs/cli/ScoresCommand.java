@@ -36,9 +36,9 @@ final class ScoresCommand {
             try (InputStream in = HadoopFiles.fileSystem(file, HadoopFiles.configuration()).open(file)) {
                 summary = new ObjectMapper().readTree(in);
             } catch (FileNotFoundException ex) {
-                throw new StrataException(file + ": does not exist (is " + out + " a finished calibration run?)");
+                throw new StrataException(HadoopFiles.display(file) + ": does not exist (is " + out + " a finished calibration run?)");
             } catch (IOException ex) {
-                throw new StrataException(file + ": cannot read: " + ex.getMessage());
+                throw new StrataException(HadoopFiles.display(file) + ": cannot read: " + ex.getMessage());
             }
             ScoresView.print(summary, format);
             return 0;

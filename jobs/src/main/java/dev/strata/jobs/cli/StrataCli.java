@@ -52,17 +52,35 @@ public final class StrataCli {
 
     /** One line for people; the stack trace only with --verbose. */
     private int report(Exception ex) {
-        Throwable strata = ex;
-        while (strata != null && !(strata instanceof StrataException)) {
-            strata = strata.getCause();
-        }
-        Throwable shown = strata != null ? strata : ex;
-        String message = shown.getMessage() != null ? shown.getMessage() : shown.getClass().getSimpleName();
-        ERR.error("strata: error: " + message.lines().findFirst().orElse("")
-                + (strata == null && !verbose ? " (run with --verbose for details)" : ""));
+        String forPeople = strataMessage(ex);
+        String message = forPeople != null ? forPeople
+                : (ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName())
+                        + (verbose ? "" : " (run with --verbose for details)");
+        ERR.error("strata: error: " + message.lines().findFirst().orElse(""));
         if (verbose) {
             ERR.error("stack trace:", ex);
         }
         return 1;
+    }
+
+    /**
+     * The message of the StrataException behind {@code ex}: a cause, or, when it was thrown inside a Spark task,
+     * the text Spark quotes in the message of the exception that failed the job. Null when there is none.
+     */
+    static String strataMessage(Throwable ex) {
+        String marker = StrataException.class.getName() + ": ";
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof StrataException) {
+                return t.getMessage();
+            }
+        }
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            int at = m == null ? -1 : m.indexOf(marker);
+            if (at >= 0) {
+                return m.substring(at + marker.length());
+            }
+        }
+        return null;
     }
 }

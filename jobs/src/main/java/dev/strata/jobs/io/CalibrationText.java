@@ -72,7 +72,7 @@ public final class CalibrationText {
         }
         for (FileStatus f : out) {
             if (f.getLen() > MAX_FILE_BYTES) {
-                throw new StrataException(f.getPath() + ": " + f.getLen() + " bytes, above the " + MAX_FILE_BYTES
+                throw new StrataException(HadoopFiles.display(f.getPath()) + ": " + f.getLen() + " bytes, above the " + MAX_FILE_BYTES
                         + "-byte limit of one text; split it into smaller files");
             }
         }
@@ -98,7 +98,7 @@ public final class CalibrationText {
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException ex) {
-            throw new StrataException(path + ": not UTF-8 text");
+            throw new StrataException(HadoopFiles.display(path) + ": not UTF-8 text");
         } catch (IOException ex) {
             throw HadoopFiles.failure(path, "read", ex);
         }

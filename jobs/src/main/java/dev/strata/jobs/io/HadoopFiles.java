@@ -44,12 +44,17 @@ public final class HadoopFiles {
         return fileSystem(p, configuration()).makeQualified(p);
     }
 
+    /** A path as people read it: local paths without their file: scheme. */
+    public static String display(Path path) {
+        return isLocal(path) ? path.toUri().getPath() : path.toString();
+    }
+
     /** The file system of {@code path}. */
     public static FileSystem fileSystem(Path path, Configuration conf) {
         try {
             return path.getFileSystem(conf);
         } catch (IOException ex) {
-            throw new StrataException(path + ": cannot open its file system: " + ex.getMessage(), ex);
+            throw new StrataException(display(path) + ": cannot open its file system: " + ex.getMessage(), ex);
         }
     }
 
@@ -61,6 +66,6 @@ public final class HadoopFiles {
 
     /** Wraps an I/O error with the path it happened on. */
     public static UncheckedIOException failure(Path path, String what, IOException ex) {
-        return new UncheckedIOException(path + ": cannot " + what + ": " + ex.getMessage(), ex);
+        return new UncheckedIOException(display(path) + ": cannot " + what + ": " + ex.getMessage(), ex);
     }
 }

@@ -27,7 +27,7 @@ public final class ModelFiles {
         FileSystem fs = HadoopFiles.fileSystem(dir, conf);
         try {
             if (!fs.getFileStatus(dir).isDirectory()) {
-                throw new StrataException(dir + ": not a model folder (not a directory)");
+                throw new StrataException(HadoopFiles.display(dir) + ": not a model folder (not a directory)");
             }
             long latest = 0;
             long size = 0;
@@ -37,7 +37,7 @@ public final class ModelFiles {
             }
             return latest + "-" + size;
         } catch (java.io.FileNotFoundException ex) {
-            throw new StrataException(dir + ": not a model folder (no such directory)");
+            throw new StrataException(HadoopFiles.display(dir) + ": not a model folder (no such directory)");
         } catch (IOException ex) {
             throw HadoopFiles.failure(dir, "list", ex);
         }

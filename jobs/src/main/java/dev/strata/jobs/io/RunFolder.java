@@ -23,7 +23,7 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * A run's output folder (local, hdfs:// or s3a://): run.json names the run's inputs and records each finished
- * stage. A stage writes into a hidden staging folder that is renamed into place when complete, then marks itself
+ * stage. Nothing is written until the first stage writes, so a run refused for bad input leaves no trace. A stage writes into a hidden staging folder that is renamed into place when complete, then marks itself
  * done; a rerun with the same inputs skips finished stages and redoes unfinished ones from scratch. A folder that
  * holds another run (other inputs) or that is not a run folder is refused before anything is written.
  */
@@ -44,8 +44,8 @@ public final class RunFolder {
     }
 
     /**
-     * Opens {@code out} for a run with {@code inputs}: creates it (and run.json) when absent or empty, resumes it
-     * when its run.json names the same inputs.
+     * Opens {@code out} for a run with {@code inputs}: a new run when the folder is absent or empty (created on the
+     * first write), the same run resumed when its run.json names the same inputs.
      *
      * @param option the command-line option naming the folder, for messages
      */
@@ -79,13 +79,9 @@ public final class RunFolder {
             ObjectNode run = JSON.createObjectNode();
             run.put("kind", kind);
             run.put("run_id", root.getName());
-            run.put("created", Instant.now().toString());
             run.set("inputs", inputs.deepCopy());
             run.putObject("stages");
-            RunFolder folder = new RunFolder(root, fs, conf, run);
-            fs.mkdirs(root);
-            folder.save();
-            return folder;
+            return new RunFolder(root, fs, conf, run);
         } catch (IOException ex) {
             throw HadoopFiles.failure(root, "open the run folder", ex);
         }
@@ -159,6 +155,7 @@ public final class RunFolder {
 
     /** Records {@code stage} as finished, with what it reports. */
     public synchronized void markDone(String stage, ObjectNode info) {
+        create();
         ObjectNode entry = info.deepCopy();
         entry.put("done", true);
         entry.put("finished", Instant.now().toString());
@@ -177,6 +174,7 @@ public final class RunFolder {
      * interrupted attempts are removed first.
      */
     public Path staging(String target) {
+        create();
         Path finalPath = path(target);
         String prefix = "." + finalPath.getName() + ".partial-";
         try {
@@ -235,11 +233,22 @@ public final class RunFolder {
         }
     }
 
+    /** Writes run.json of a new run (once). */
+    private synchronized void create() {
+        if (!run.has("created")) {
+            run.put("created", Instant.now().toString());
+            save();
+        }
+    }
+
     private void save() {
         try {
+            fs.mkdirs(root);
             writeText(path(RUN_FILE), JSON.writeValueAsString(run) + "\n");
         } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
             throw new IllegalStateException(ex);
+        } catch (IOException ex) {
+            throw HadoopFiles.failure(root, "create", ex);
         }
     }
 }

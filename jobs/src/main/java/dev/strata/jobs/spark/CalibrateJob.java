@@ -89,7 +89,7 @@ public final class CalibrateJob {
         int seqLen = o.seqLen() != null ? o.seqLen() : config.maxPositions();
         if (seqLen < 2 || seqLen > config.maxPositions()) {
             throw new StrataException("--seq-len " + seqLen + (seqLen < 2 ? " is below 2"
-                    : " is above max_position_embeddings " + config.maxPositions() + " of " + o.model() + "/config.json"));
+                    : " is above max_position_embeddings " + config.maxPositions() + " of " + given.model() + "/config.json"));
         }
         ObjectNode inputs = JSON.createObjectNode();
         inputs.put("model", o.model());
@@ -103,7 +103,7 @@ public final class CalibrateJob {
 
         boolean windowsReused = run.isDone(WINDOWS_STAGE);
         if (!windowsReused) {
-            writeWindows(o, run, conf, metadata, config, seqLen, spark);
+            writeWindows(o, given.data(), run, conf, metadata, config, seqLen, spark);
         } else {
             LOG.info("windows: reusing {} windows of {}", run.stage(WINDOWS_STAGE).path("windows").asLong(), run.path(WINDOWS));
         }
@@ -119,13 +119,14 @@ public final class CalibrateJob {
         return new Result(run.root(), summary, windowsReused, scoresReused);
     }
 
-    private static void writeWindows(Options o, RunFolder run, Configuration conf, java.nio.file.Path metadata,
+    /** @param dataAsGiven the --data value as typed, for messages */
+    private static void writeWindows(Options o, String dataAsGiven, RunFolder run, Configuration conf, java.nio.file.Path metadata,
             LlamaConfig config, int seqLen, Supplier<SparkSession> spark) {
         long start = System.nanoTime();
-        List<FileStatus> files = CalibrationText.files(o.data(), conf);
+        List<FileStatus> files = CalibrationText.files(dataAsGiven, conf);
         WindowPacker packer;
         try (Tokenizer tokenizer = Tokenizer.load(metadata, config)) {
-            packer = CalibrationText.pack(files, conf, tokenizer, seqLen, o.data());
+            packer = CalibrationText.pack(files, conf, tokenizer, seqLen, dataAsGiven);
         }
         List<int[]> all = packer.windows();
         int[] chosen;
@@ -133,7 +134,7 @@ public final class CalibrateJob {
             chosen = java.util.stream.IntStream.range(0, all.size()).toArray();
         } else if (o.samples() > all.size()) {
             throw new StrataException("--samples " + o.samples() + " is more than the " + all.size()
-                    + " windows of " + seqLen + " tokens that --data " + o.data() + " gives");
+                    + " windows of " + seqLen + " tokens that --data " + dataAsGiven + " gives");
         } else {
             chosen = WindowSampler.choose(all.size(), o.samples(), o.seed());
         }

@@ -21,6 +21,7 @@ public final class Sessions {
         SparkSession.Builder builder = SparkSession.builder().appName("strata " + app);
         String chosen = master != null ? master : System.getProperty("spark.master", DEFAULT_MASTER);
         builder.master(chosen);
+        org.apache.logging.log4j.LogManager.getLogger(Sessions.class).info("spark: starting {} ({})", app, chosen);
         if (chosen.startsWith("local")) {
             builder.config("spark.ui.showConsoleProgress", "false")
                     .config("spark.driver.host", System.getProperty("spark.driver.host", "127.0.0.1"))

@@ -1,0 +1,109 @@
+package dev.strata.jobs.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.pipeline.data.TokenWindow;
+import dev.strata.pipeline.model.Checkpoint;
+import dev.strata.pipeline.model.ModelFolder;
+import dev.strata.pipeline.score.LayerScores;
+import dev.strata.pipeline.score.Metric;
+import dev.strata.pipeline.testing.ReferenceScores;
+import dev.strata.pipeline.testing.ScoreAssertions;
+import dev.strata.pipeline.testing.TinyModels;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The calibration job on real Spark (local[1] and local[2]) against the plain-Java reference computation. */
+class CalibrateJobTest {
+    static final String MODEL = TinyModels.STORIES.toString();
+    static final int WINDOWS = 16;
+    static final int SEQ_LEN = 512;
+    static final int BATCH = 2;
+
+    @TempDir
+    static Path dir;
+    static SparkSession spark;
+    static CalibrateJob.Result run;
+
+    @BeforeAll
+    static void calibrate() {
+        spark = Sessions.start("local[2]", "test");
+        run = CalibrateJob.run(new CalibrateJob.Options(MODEL, TinyModels.TINYSTORIES_TEXT.toString(),
+                dir.resolve("run").toString(), SEQ_LEN, WINDOWS, 99, BATCH, 3, false, null), () -> spark);
+    }
+
+    @AfterAll
+    static void stop() {
+        SparkSession.active().stop();
+    }
+
+    private static org.apache.hadoop.fs.Path windowsPath() {
+        return new org.apache.hadoop.fs.Path(run.out(), CalibrateJob.WINDOWS);
+    }
+
+    @Test
+    void scoresEqualTheReferenceComputationOnTinyStories() {
+        Checkpoint cp = ModelFolder.read(TinyModels.STORIES);
+        List<TokenWindow> windows = spark.read().parquet(windowsPath().toString()).orderBy("window").collectAsList()
+                .stream().map(WindowTable::fromRow).toList();
+        assertEquals(WINDOWS, windows.size());
+        List<int[]> tokens = new ArrayList<>(windows.stream().map(TokenWindow::tokens).toList());
+        LayerScores scores = CalibrateJob.score(spark, MODEL, windowsPath(), WINDOWS, BATCH, 7).scores();
+        ScoreAssertions.assertMatchesReference(new ReferenceScores(cp, tokens), cp.config(), tokens, scores, 1e-6);
+
+        JsonNode summary = run.summary();
+        assertEquals(WINDOWS * SEQ_LEN, summary.get("tokens").asLong());
+        for (int l = 0; l < cp.config().numLayers(); l++) {
+            assertEquals(scores.layer(Metric.BLOCK_INFLUENCE, l),
+                    summary.path("layer_scores").path("block_influence").get(l).asDouble(), 1e-9);
+        }
+    }
+
+    @Test
+    void parquetTablesHoldEveryScore() {
+        String scores = new org.apache.hadoop.fs.Path(run.out(), CalibrateJob.SCORES).toString();
+        Dataset<Row> layers = spark.read().parquet(scores + "/" + ScoreTables.LAYER);
+        assertEquals(ScoreTables.LAYER_SCHEMA.simpleString(), layers.schema().simpleString());
+        // 5 BI + 6 norms + 2 x 4 pair-skip
+        assertEquals(5 + 6 + 8, layers.count());
+        assertEquals(1, layers.select("run_id").distinct().count());
+        assertEquals("run", layers.first().getString(0));
+        Dataset<Row> blocks = spark.read().parquet(scores + "/" + ScoreTables.BLOCK);
+        assertEquals(3 * (5 + 4 + 3 + 2), blocks.count());
+        Dataset<Row> channels = spark.read().parquet(scores + "/" + ScoreTables.CHANNEL);
+        assertEquals(5 * 172, channels.where("kind = 'mlp'").count());
+        assertEquals(5 * 4, channels.where("kind = 'attention'").count());
+        double bi2 = layers.where("metric = 'block_influence' AND layer = 2").first().getDouble(4);
+        assertEquals(run.summary().path("layer_scores").path("block_influence").get(2).asDouble(), bi2, 0);
+    }
+
+    @Test
+    void scoresDoNotDependOnMasterOrPartitioning() {
+        List<LayerScores> results = new ArrayList<>();
+        for (String master : new String[] {"local[2]", "local[1]"}) {
+            SparkSession session = Sessions.start(master, "test");
+            assertEquals(master, session.sparkContext().master());
+            for (int partitions : new int[] {1, 3, 7}) {
+                results.add(CalibrateJob.score(session, MODEL, windowsPath(), WINDOWS, BATCH, partitions).scores());
+            }
+            session.stop();
+        }
+        spark = Sessions.start("local[2]", "test");
+        for (LayerScores r : results.subList(1, results.size())) {
+            ScoreAssertions.assertSameScores(results.get(0), r, 1e-9);
+        }
+        assertFalse(results.get(0).channels().isEmpty());
+        assertTrue(results.get(0).tokens() == (long) WINDOWS * SEQ_LEN);
+    }
+}
