@@ -2,6 +2,7 @@ package dev.strata.jobs.cli;
 
 import dev.strata.pipeline.bench.ForwardBenchmark;
 import dev.strata.pipeline.bench.ModelShape;
+import dev.strata.jobs.spark.CalibrateBenchmark;
 import dev.strata.pipeline.forward.Devices;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -9,7 +10,7 @@ import picocli.CommandLine.Option;
 
 /** strata bench: benchmarks that print figures (not tests). */
 @Command(name = "bench", description = "Benchmarks; each prints its figures as ratios measured in one run.",
-        subcommands = BenchCommand.Forward.class, mixinStandardHelpOptions = true)
+        subcommands = {BenchCommand.Forward.class, BenchCommand.Calibrate.class}, mixinStandardHelpOptions = true)
 final class BenchCommand {
 
     @Command(name = "forward", mixinStandardHelpOptions = true,
@@ -58,6 +59,59 @@ final class BenchCommand {
                     .put("ratio", r.ratio(), String.format("%.1f%% of the matmul rate", 100 * r.ratio()))
                     .print(json);
             return 0;
+        }
+    }
+
+    @Command(name = "calibrate", mixinStandardHelpOptions = true,
+            description = {"The calibration job: forward pass alone vs Spark local[1] vs local[2] (tokens/s, ratios), "
+                + "and its memory on the calibration windows and on ten times as many."})
+    static final class Calibrate implements Callable<Integer> {
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face Llama folder.")
+        String model;
+
+        @Option(names = "--data", required = true, paramLabel = "PATH", description = "Calibration text (file, directory or glob).")
+        String data;
+
+        @Option(names = "--seq-len", paramLabel = "N", description = "Tokens per window (default: the model's context).")
+        Integer seqLen;
+
+        @Option(names = "--samples", paramLabel = "K", defaultValue = "128", description = "Windows (default: ${DEFAULT-VALUE}).")
+        int samples;
+
+        @Option(names = "--batch", paramLabel = "B", defaultValue = "8", description = "Windows per forward (default: ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--json", description = "Print the result as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            CalibrateBenchmark.Result r = CalibrateBenchmark.run(model, data, seqLen, samples, batch, 1234);
+            new Report()
+                    .put("windows", r.windows())
+                    .put("seq_len", r.seqLen())
+                    .put("batch", r.batch())
+                    .put("forward_tokens_per_second", r.forwardTokensPerSecond(),
+                            String.format("%,.0f (one thread, no Spark)", r.forwardTokensPerSecond()))
+                    .put("two_forwards_tokens_per_second", r.twoForwardsTokensPerSecond(),
+                            String.format("%,.0f (two threads side by side, no Spark: %.2fx one, the machine's ceiling for local[2])",
+                                    r.twoForwardsTokensPerSecond(), r.twoThreadsOverOne()))
+                    .put("local1_tokens_per_second", r.local1TokensPerSecond(),
+                            String.format("%,.0f (Spark local[1])", r.local1TokensPerSecond()))
+                    .put("local2_tokens_per_second", r.local2TokensPerSecond(),
+                            String.format("%,.0f (Spark local[2])", r.local2TokensPerSecond()))
+                    .put("local2_over_local1", r.local2OverLocal1(), String.format("%.2fx", r.local2OverLocal1()))
+                    .put("spark_overhead", r.sparkOverhead(),
+                            String.format("%.1f%% over the forward alone (local[1])", 100 * r.sparkOverhead()))
+                    .put("memory_1x", r.small(), memory(r.small()))
+                    .put("memory_10x", r.large(), memory(r.large()))
+                    .print(json);
+            return 0;
+        }
+
+        private static String memory(CalibrateBenchmark.Memory m) {
+            return String.format("%d windows: peak heap %.0f MB (garbage included), peak live heap %.0f MB, peak RSS %.0f MB",
+                    m.windows(), m.peakHeapMb(), m.peakLiveHeapMb(), m.peakRssMb());
         }
     }
 }

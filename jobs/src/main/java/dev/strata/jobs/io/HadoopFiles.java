@@ -7,6 +7,8 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkEnv;
+import scala.Tuple2;
 
 /**
  * Paths on any Hadoop file system (local, hdfs://, s3a://, ...). The configuration takes the "spark.hadoop.*"
@@ -19,16 +21,28 @@ public final class HadoopFiles {
     private HadoopFiles() {
     }
 
-    /** A Hadoop configuration with every spark.hadoop.* system property applied. */
+    /**
+     * A Hadoop configuration with every spark.hadoop.* setting applied: from system properties (the driver, before
+     * Spark starts) and from the running Spark environment's configuration (the driver and every executor).
+     */
     public static Configuration configuration() {
         Configuration conf = new Configuration();
         for (Map.Entry<Object, Object> e : System.getProperties().entrySet()) {
-            String key = e.getKey().toString();
-            if (key.startsWith(SPARK_PREFIX)) {
-                conf.set(key.substring(SPARK_PREFIX.length()), e.getValue().toString());
+            apply(conf, e.getKey().toString(), e.getValue().toString());
+        }
+        SparkEnv env = SparkEnv.get();
+        if (env != null) {
+            for (Tuple2<String, String> e : env.conf().getAll()) {
+                apply(conf, e._1(), e._2());
             }
         }
         return conf;
+    }
+
+    private static void apply(Configuration conf, String key, String value) {
+        if (key.startsWith(SPARK_PREFIX)) {
+            conf.set(key.substring(SPARK_PREFIX.length()), value);
+        }
     }
 
     /**

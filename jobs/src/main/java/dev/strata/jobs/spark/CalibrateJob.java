@@ -8,6 +8,7 @@ import dev.strata.jobs.io.CalibrationText;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.io.ModelFiles;
 import dev.strata.jobs.io.RunFolder;
+import dev.strata.jobs.io.WindowFiles;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.data.TokenWindow;
 import dev.strata.pipeline.data.WindowPacker;
@@ -32,9 +33,10 @@ import org.apache.hadoop.fs.Path;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import scala.Tuple2;
+import java.util.stream.IntStream;
 
 /**
  * The distributed calibration job. Stage "windows": the calibration text is tokenized on the driver (so bad
@@ -52,6 +54,8 @@ public final class CalibrateJob {
     public static final String WINDOWS = "data/windows";
     public static final String SCORES = "scores";
     public static final String SUMMARY = "summary.json";
+    /** Windows a task reads from Parquet at a time (at least one batch): few file opens, bounded memory. */
+    static final int READ_CHUNK = 256;
     private static final Logger LOG = LogManager.getLogger(CalibrateJob.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -168,7 +172,7 @@ public final class CalibrateJob {
         header.put("data", o.data());
         header.put("seq_len", seqLen);
         if (o.pplDrop()) {
-            List<TokenWindow> eval = readWindows(spark, run.path(WINDOWS), o.pplWindows());
+            List<TokenWindow> eval = readWindows(run, windows, o.pplWindows());
             PplDropJob.Result drop = PplDropJob.run(spark, o.model(), config.numLayers(), eval, o.batch());
             scores = scores.withLayerRows(drop.drops());
             header.put("ppl", drop.full());
@@ -188,50 +192,35 @@ public final class CalibrateJob {
     }
 
     /**
-     * The statistics of every window: whole batches per partition, sums merged with treeAggregate.
+     * The statistics of every window: each partition streams its own run of whole batches straight from the
+     * Parquet files (one stage, no shuffle), the driver merges the partial sums with treeAggregate.
      *
      * @param windowsPath the Parquet windows, numbered 0 .. windows-1
      */
     public static CalibrationStats score(SparkSession spark, String model, Path windowsPath, long windows, int batch,
             int partitions) {
-        BatchPartitioner placement = new BatchPartitioner(partitions, windows, batch);
-        int parts = placement.numPartitions();
-        LOG.info("scores: {} windows in batches of {} over {} partition(s)", windows, batch, parts);
-        JavaRDD<CalibrationStats> partial = spark.read().parquet(windowsPath.toString()).javaRDD()
-                .mapToPair(row -> {
-                    TokenWindow w = WindowTable.fromRow(row);
-                    return new Tuple2<>(w.id(), w);
-                })
-                .repartitionAndSortWithinPartitions(placement)
-                .mapPartitionsWithIndex((index, rows) -> {
-                    TaskResources.useTaskThreads();
-                    Progress progress = new Progress("scores part " + (index + 1) + "/" + parts,
-                            placement.windowsIn(index, windows), "windows");
-                    try (ModelCache.Lease lease = ModelCache.acquire(model, TaskResources.device())) {
-                        Iterator<TokenWindow> byId = new Iterator<>() {
-                            @Override
-                            public boolean hasNext() {
-                                return rows.hasNext();
-                            }
-
-                            @Override
-                            public TokenWindow next() {
-                                return rows.next()._2();
-                            }
-                        };
-                        return List.of(Scorer.score(lease.model(), byId, batch, progress)).iterator();
-                    }
-                }, false);
+        WindowFiles files = WindowFiles.of(windowsPath, HadoopFiles.configuration());
+        BatchPlan plan = BatchPlan.of(windows, batch, partitions);
+        LOG.info("scores: {} windows in batches of {} over {} partition(s)", windows, batch, plan.partitions());
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        List<Integer> parts = IntStream.range(0, plan.partitions()).boxed().toList();
+        JavaRDD<CalibrationStats> partial = jsc.parallelize(parts, parts.size()).map(part -> {
+            TaskResources.useTaskThreads();
+            long from = plan.firstWindow(part);
+            long to = plan.endWindow(part);
+            Progress progress = new Progress("scores part " + (part + 1) + "/" + plan.partitions(), to - from, "windows");
+            try (ModelCache.Lease lease = ModelCache.acquire(model, TaskResources.device())) {
+                Iterator<TokenWindow> byId = files.stream(from, to, Math.max(batch, READ_CHUNK), HadoopFiles.configuration());
+                return Scorer.score(lease.model(), byId, batch, progress);
+            }
+        });
         return partial.treeAggregate(CalibrationStats.empty(), CalibrationStats::merge, CalibrationStats::merge);
     }
 
     /** The first {@code limit} windows by id (all when null). */
-    private static List<TokenWindow> readWindows(SparkSession spark, Path windowsPath, Integer limit) {
-        var rows = spark.read().parquet(windowsPath.toString()).orderBy("window");
-        if (limit != null) {
-            rows = rows.limit(limit);
-        }
-        return rows.collectAsList().stream().map(WindowTable::fromRow).toList();
+    private static List<TokenWindow> readWindows(RunFolder run, long windows, Integer limit) {
+        long count = limit == null ? windows : Math.min(limit, windows);
+        return WindowFiles.of(run.path(WINDOWS), run.configuration()).read(0, count, run.configuration());
     }
 
     private static JsonNode readJson(RunFolder run, Path file) {
