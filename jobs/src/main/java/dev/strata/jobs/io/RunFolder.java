@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.Map;
@@ -208,9 +210,20 @@ public final class RunFolder {
         }
     }
 
-    /** Writes a small text file atomically (temporary file, then rename over the old one). */
+    /**
+     * Writes a small text file atomically (temporary file, then rename over the old one). Local files are written
+     * without Hadoop's checksum sidecar: a crash between renaming a file and its .crc would leave the two disagreeing.
+     */
     public void writeText(Path file, String text) {
         try {
+            if (HadoopFiles.isLocal(file)) {
+                java.nio.file.Path target = java.nio.file.Path.of(file.toUri());
+                java.nio.file.Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp-" + UUID.randomUUID());
+                Files.createDirectories(target.getParent());
+                Files.writeString(tmp, text, StandardCharsets.UTF_8);
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                return;
+            }
             FileContext fc = FileContext.getFileContext(file.toUri(), conf);
             Path tmp = new Path(file.getParent(), "." + file.getName() + ".tmp-" + UUID.randomUUID());
             try (OutputStream out = fs.create(tmp, false)) {
