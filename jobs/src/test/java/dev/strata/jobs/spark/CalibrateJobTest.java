@@ -10,6 +10,7 @@ import dev.strata.pipeline.model.Checkpoint;
 import dev.strata.pipeline.model.ModelFolder;
 import dev.strata.pipeline.score.LayerScores;
 import dev.strata.pipeline.score.Metric;
+import dev.strata.pipeline.testing.ReferenceLlama;
 import dev.strata.pipeline.testing.ReferenceScores;
 import dev.strata.pipeline.testing.ScoreAssertions;
 import dev.strata.pipeline.testing.TinyModels;
@@ -68,6 +69,40 @@ class CalibrateJobTest {
             assertEquals(scores.layer(Metric.BLOCK_INFLUENCE, l),
                     summary.path("layer_scores").path("block_influence").get(l).asDouble(), 1e-9);
         }
+    }
+
+    @Test
+    void pplDropEqualsReferencePerplexityWithoutEachLayer() {
+        Checkpoint cp = ModelFolder.read(TinyModels.STORIES);
+        List<TokenWindow> windows = dev.strata.jobs.io.WindowFiles.of(windowsPath(), new org.apache.hadoop.conf.Configuration())
+                .read(0, 3, new org.apache.hadoop.conf.Configuration());
+        PplDropJob.Result drop = PplDropJob.run(spark, MODEL, 5, windows, 2);
+        double full = referencePerplexity(cp, windows);
+        assertEquals(full, drop.full(), 1e-5 * full);
+        assertEquals(5, drop.drops().size());
+        for (int l = 0; l < 5; l++) {
+            double without = referencePerplexity(TinyModels.withoutLayer(cp, l), windows);
+            assertEquals(Metric.PPL_DROP, drop.drops().get(l).metric());
+            assertEquals(l, drop.drops().get(l).layer());
+            assertEquals(without - full, drop.drops().get(l).value(), 1e-5 * without, "layer " + l);
+        }
+    }
+
+    /** exp(mean NLL) of every window's tokens after the first, from the reference forward pass. */
+    private static double referencePerplexity(Checkpoint cp, List<TokenWindow> windows) {
+        ReferenceLlama model = new ReferenceLlama(cp, false);
+        double nll = 0;
+        long predicted = 0;
+        for (TokenWindow w : windows) {
+            double[][] logits = model.forward(w.tokens()).logits();
+            for (int t = 0; t + 1 < w.tokens().length; t++) {
+                double max = java.util.Arrays.stream(logits[t]).max().orElseThrow();
+                double sum = java.util.Arrays.stream(logits[t]).map(v -> Math.exp(v - max)).sum();
+                nll -= logits[t][w.tokens()[t + 1]] - max - Math.log(sum);
+                predicted++;
+            }
+        }
+        return Math.exp(nll / predicted);
     }
 
     @Test

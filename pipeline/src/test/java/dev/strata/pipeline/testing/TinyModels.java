@@ -27,6 +27,25 @@ public final class TinyModels {
                 .tieWordEmbeddings(tied).build();
     }
 
+    /** The same checkpoint with decoder layer {@code removed} taken out (later layers renumbered). */
+    public static Checkpoint withoutLayer(Checkpoint cp, int removed) {
+        LlamaConfig config = cp.config().withNumLayers(cp.config().numLayers() - 1);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        cp.tensors().forEach((name, t) -> {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("model\\.layers\\.(\\d+)\\.(.*)").matcher(name);
+            if (!m.matches()) {
+                tensors.put(name, t);
+                return;
+            }
+            int layer = Integer.parseInt(m.group(1));
+            if (layer != removed) {
+                String renamed = "model.layers." + (layer < removed ? layer : layer - 1) + "." + m.group(2);
+                tensors.put(renamed, t.as(renamed, t.dtype()));
+            }
+        });
+        return new Checkpoint(config, tensors, cp.assets());
+    }
+
     /** Random weights for {@code config}, normal with std 0.3 (norm weights around 1), stored as {@code dtype}. */
     public static Checkpoint random(LlamaConfig config, long seed, DType dtype) {
         Random rng = new Random(seed);
