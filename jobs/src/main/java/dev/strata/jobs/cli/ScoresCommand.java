@@ -5,9 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.spark.CalibrateJob;
 import dev.strata.pipeline.StrataException;
-import java.io.FileNotFoundException;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Command;
@@ -32,13 +29,13 @@ final class ScoresCommand {
         @Override
         public Integer call() {
             Path file = new Path(HadoopFiles.path(out), CalibrateJob.SCORES + "/" + CalibrateJob.SUMMARY);
+            String text = HadoopFiles.readText(file, HadoopFiles.configuration(),
+                    " (is " + out + " a finished calibration run?)");
             JsonNode summary;
-            try (InputStream in = HadoopFiles.fileSystem(file, HadoopFiles.configuration()).open(file)) {
-                summary = new ObjectMapper().readTree(in);
-            } catch (FileNotFoundException ex) {
-                throw new StrataException(HadoopFiles.display(file) + ": does not exist (is " + out + " a finished calibration run?)");
-            } catch (IOException ex) {
-                throw new StrataException(HadoopFiles.display(file) + ": cannot read: " + ex.getMessage());
+            try {
+                summary = new ObjectMapper().readTree(text);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+                throw new StrataException(HadoopFiles.display(file) + ": not valid JSON: " + ex.getOriginalMessage());
             }
             ScoresView.print(summary, format);
             return 0;

@@ -1,7 +1,9 @@
 package dev.strata.jobs.io;
 
 import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.data.TokenWindow;
 import dev.strata.pipeline.data.WindowPacker;
+import dev.strata.pipeline.data.WindowSampler;
 import dev.strata.pipeline.tokenize.Tokenizer;
 import dev.strata.pipeline.util.Progress;
 import java.io.FileNotFoundException;
@@ -14,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -102,6 +105,35 @@ public final class CalibrationText {
         } catch (IOException ex) {
             throw HadoopFiles.failure(path, "read", ex);
         }
+    }
+
+    /**
+     * Calibration windows: the files {@code spec} names, tokenized and packed (see {@link #pack}), then all windows
+     * or {@code samples} of them chosen at random from {@code seed}, numbered 0, 1, 2, ... in stream order.
+     *
+     * @param available windows the text gives
+     * @param tokens tokens in the packed stream, BOS included
+     */
+    public record Windows(List<TokenWindow> windows, int available, long tokens, int files) {
+    }
+
+    /** @param samples windows to choose at random, null for all */
+    public static Windows windows(String spec, Configuration conf, Tokenizer tokenizer, int seqLen, Integer samples,
+            long seed) {
+        List<FileStatus> files = files(spec, conf);
+        WindowPacker packer = pack(files, conf, tokenizer, seqLen, spec);
+        List<int[]> all = packer.windows();
+        if (samples != null && samples > all.size()) {
+            throw new StrataException("--samples " + samples + " is more than the " + all.size() + " windows of " + seqLen
+                    + " tokens that --data " + spec + " gives");
+        }
+        int[] chosen = samples == null ? IntStream.range(0, all.size()).toArray()
+                : WindowSampler.choose(all.size(), samples, seed);
+        List<TokenWindow> windows = new ArrayList<>(chosen.length);
+        for (int i : chosen) {
+            windows.add(new TokenWindow(windows.size(), (long) i * seqLen, all.get(i)));
+        }
+        return new Windows(windows, all.size(), packer.tokens(), files.size());
     }
 
     /** Tokenizes every file (one text each, BOS first) and packs the stream into windows of {@code seqLen}. */

@@ -78,6 +78,17 @@ public final class HadoopFiles {
         return scheme == null || scheme.equals("file");
     }
 
+    /** A small file's text (UTF-8); a missing file is an error naming it, with {@code hint} appended. */
+    public static String readText(Path file, Configuration conf, String hint) {
+        try (java.io.InputStream in = fileSystem(file, conf).open(file)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.FileNotFoundException ex) {
+            throw new StrataException(display(file) + ": does not exist" + hint);
+        } catch (IOException ex) {
+            throw failure(file, "read", ex);
+        }
+    }
+
     /** Wraps an I/O error with the path it happened on. */
     public static UncheckedIOException failure(Path path, String what, IOException ex) {
         return new UncheckedIOException(display(path) + ": cannot " + what + ": " + ex.getMessage(), ex);

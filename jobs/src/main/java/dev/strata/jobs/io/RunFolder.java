@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.pipeline.StrataException;
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -237,13 +236,7 @@ public final class RunFolder {
 
     /** Reads a small text file of the run folder. */
     public String readText(Path file) {
-        try (InputStream in = fs.open(file)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (FileNotFoundException ex) {
-            throw new StrataException(file + ": does not exist");
-        } catch (IOException ex) {
-            throw HadoopFiles.failure(file, "read", ex);
-        }
+        return HadoopFiles.readText(file, conf, "");
     }
 
     /** Writes run.json of a new run (once). */

@@ -4,8 +4,6 @@ import dev.strata.jobs.io.CalibrationText;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.data.TokenWindow;
-import dev.strata.pipeline.data.WindowPacker;
-import dev.strata.pipeline.data.WindowSampler;
 import dev.strata.pipeline.forward.Devices;
 import dev.strata.pipeline.forward.LlamaModel;
 import dev.strata.pipeline.model.LlamaConfig;
@@ -25,7 +23,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -72,17 +69,9 @@ public final class CalibrateBenchmark {
         Path modelDir = Path.of(HadoopFiles.path(model).toUri());
         LlamaConfig config = ModelFolder.readConfig(modelDir);
         int seqLen = seqLenOption != null ? seqLenOption : config.maxPositions();
-        List<int[]> all;
+        List<TokenWindow> windows;
         try (Tokenizer tokenizer = Tokenizer.load(modelDir, config)) {
-            WindowPacker packer = CalibrationText.pack(CalibrationText.files(data, conf), conf, tokenizer, seqLen, data);
-            all = packer.windows();
-        }
-        if (samples > all.size()) {
-            throw new StrataException("--samples " + samples + " is more than the " + all.size() + " windows the data gives");
-        }
-        List<TokenWindow> windows = new ArrayList<>();
-        for (int i : WindowSampler.choose(all.size(), samples, seed)) {
-            windows.add(new TokenWindow(windows.size(), (long) i * seqLen, all.get(i)));
+            windows = CalibrationText.windows(data, conf, tokenizer, seqLen, samples, seed).windows();
         }
         List<TokenWindow> tenfold = new ArrayList<>();
         for (int copy = 0; copy < 10; copy++) {
@@ -102,7 +91,7 @@ public final class CalibrateBenchmark {
             Memory[] memory = new Memory[2];
             double local2 = sparkRate("local[2]", model, small, windows, batch, tokens, spark -> {
                 memory[0] = measure(spark, model, small, windows.size(), batch);
-                writeWindows(spark, tenfold, large);
+                WindowTable.write(spark, tenfold, large);
                 memory[1] = measure(spark, model, large, tenfold.size(), batch);
             });
             return new Result(samples, seqLen, batch, forward, twoForwards, local1, local2, memory[0], memory[1]);
@@ -157,7 +146,7 @@ public final class CalibrateBenchmark {
         SparkSession spark = Sessions.start(master, "bench");
         try {
             if (!Files.exists(Path.of(path))) {
-                writeWindows(spark, windows, path);
+                WindowTable.write(spark, windows, path);
             }
             int partitions = spark.sparkContext().defaultParallelism();
             double best = 0;
@@ -174,11 +163,6 @@ public final class CalibrateBenchmark {
         } finally {
             spark.stop();
         }
-    }
-
-    private static void writeWindows(SparkSession spark, List<TokenWindow> windows, String path) {
-        List<Row> rows = windows.stream().map(WindowTable::toRow).toList();
-        spark.createDataFrame(rows, WindowTable.SCHEMA).write().parquet(path);
     }
 
     private static Memory measure(SparkSession spark, String model, String path, long windows, int batch) {

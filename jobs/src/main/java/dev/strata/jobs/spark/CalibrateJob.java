@@ -11,8 +11,6 @@ import dev.strata.jobs.io.RunFolder;
 import dev.strata.jobs.io.WindowFiles;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.data.TokenWindow;
-import dev.strata.pipeline.data.WindowPacker;
-import dev.strata.pipeline.data.WindowSampler;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.ModelFolder;
 import dev.strata.pipeline.score.CalibrationStats;
@@ -21,20 +19,17 @@ import dev.strata.pipeline.score.ScoreSummary;
 import dev.strata.pipeline.score.Scorer;
 import dev.strata.pipeline.tokenize.Tokenizer;
 import dev.strata.pipeline.util.Progress;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import java.util.stream.IntStream;
 
@@ -127,37 +122,22 @@ public final class CalibrateJob {
     private static void writeWindows(Options o, String dataAsGiven, RunFolder run, Configuration conf, java.nio.file.Path metadata,
             LlamaConfig config, int seqLen, Supplier<SparkSession> spark) {
         long start = System.nanoTime();
-        List<FileStatus> files = CalibrationText.files(dataAsGiven, conf);
-        WindowPacker packer;
+        CalibrationText.Windows sample;
         try (Tokenizer tokenizer = Tokenizer.load(metadata, config)) {
-            packer = CalibrationText.pack(files, conf, tokenizer, seqLen, dataAsGiven);
-        }
-        List<int[]> all = packer.windows();
-        int[] chosen;
-        if (o.samples() == null) {
-            chosen = java.util.stream.IntStream.range(0, all.size()).toArray();
-        } else if (o.samples() > all.size()) {
-            throw new StrataException("--samples " + o.samples() + " is more than the " + all.size()
-                    + " windows of " + seqLen + " tokens that --data " + dataAsGiven + " gives");
-        } else {
-            chosen = WindowSampler.choose(all.size(), o.samples(), o.seed());
-        }
-        List<Row> rows = new ArrayList<>(chosen.length);
-        for (int i = 0; i < chosen.length; i++) {
-            rows.add(WindowTable.toRow(new TokenWindow(i, (long) chosen[i] * seqLen, all.get(chosen[i]))));
+            sample = CalibrationText.windows(dataAsGiven, conf, tokenizer, seqLen, o.samples(), o.seed());
         }
         Path staging = run.staging(WINDOWS);
-        spark.get().createDataFrame(rows, WindowTable.SCHEMA).write().parquet(staging.toString());
+        WindowTable.write(spark.get(), sample.windows(), staging.toString());
         run.commit(staging, WINDOWS);
         ObjectNode info = JSON.createObjectNode();
-        info.put("windows", chosen.length);
-        info.put("windows_available", all.size());
-        info.put("tokens", packer.tokens());
-        info.put("files", files.size());
+        info.put("windows", sample.windows().size());
+        info.put("windows_available", sample.available());
+        info.put("tokens", sample.tokens());
+        info.put("files", sample.files());
         info.put("seconds", (System.nanoTime() - start) / 1e9);
         run.markDone(WINDOWS_STAGE, info);
-        LOG.info("windows: {} of {} windows of {} tokens from {} file(s) ({} tokens) in {}", chosen.length, all.size(),
-                seqLen, files.size(), packer.tokens(), run.path(WINDOWS));
+        LOG.info("windows: {} of {} windows of {} tokens from {} file(s) ({} tokens) in {}", sample.windows().size(),
+                sample.available(), seqLen, sample.files(), sample.tokens(), run.path(WINDOWS));
     }
 
     private static void writeScores(Options o, RunFolder run, LlamaConfig config, int seqLen, long windows,

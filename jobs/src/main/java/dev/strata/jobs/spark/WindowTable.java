@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -16,6 +17,11 @@ public final class WindowTable {
             .add("tokens", DataTypes.createArrayType(DataTypes.IntegerType, false), false);
 
     private WindowTable() {
+    }
+
+    /** Writes windows as a Parquet table at {@code path}. */
+    public static void write(SparkSession spark, List<TokenWindow> windows, String path) {
+        spark.createDataFrame(windows.stream().map(WindowTable::toRow).toList(), SCHEMA).write().parquet(path);
     }
 
     public static Row toRow(TokenWindow w) {
