@@ -28,7 +28,8 @@ public record Attention(NDArray wq, NDArray wk, NDArray wv, NDArray wo, int numH
     /**
      * @param x normalised input [batch, seq, hidden]; results are created in its manager
      * @param rope rotary tables for positions 0 .. seq-1
-     * @param mask additive causal mask [seq, seq] (0 on and below the diagonal, -inf above)
+     * @param mask additive mask [1 or batch, seq, seq]: 0 where a query may attend to a key, -inf elsewhere; a query
+     *     never attends to a later position (blocks of queries only see the keys up to their end)
      */
     public Result forward(NDArray x, Rope.Tables rope, NDArray mask) {
         long batch = x.getShape().get(0);
@@ -68,9 +69,11 @@ public record Attention(NDArray wq, NDArray wk, NDArray wv, NDArray wo, int numH
                 .reshape(batch, numKvHeads, rep * rows, headDim);
         NDArray keys = k.get(new NDIndex(":, :, :{}, :", end));
         NDArray values = v.get(new NDIndex(":, :, :{}, :", end));
+        NDArray blockMask = mask.get(new NDIndex(":, {}:{}, :{}", start, end, end))
+                .reshape(mask.getShape().get(0), 1, 1, rows, end);
         NDArray scores = queries.matMul(keys.transpose(0, 1, 3, 2))
                 .reshape(batch, numKvHeads, rep, rows, end)
-                .add(mask.get(new NDIndex("{}:{}, :{}", start, end, end)));
+                .add(blockMask);
         return scores.softmax(-1)
                 .reshape(batch, numKvHeads, rep * rows, end)
                 .matMul(values)

@@ -8,15 +8,15 @@ package dev.strata.pipeline.forward;
  * @param attentionOutputs per layer, the attention output before o_proj, [batch, seq, heads * head_dim]
  * @param mlpActivations per layer, the MLP intermediate silu(gate x) * up x, [batch, seq, intermediate]
  * @param logits the language-model head output, [batch, seq, vocab]
+ * @param lastHidden h_L alone (the last layer's output, before the final norm), for applying the head to chosen
+ *     positions only ({@link LlamaModel#head})
  */
-public record Capture(boolean hiddenStates, boolean attentionOutputs, boolean mlpActivations, boolean logits) {
+public record Capture(boolean hiddenStates, boolean attentionOutputs, boolean mlpActivations, boolean logits,
+        boolean lastHidden) {
     /** Logits only: a plain forward pass. */
-    public static final Capture LOGITS = new Capture(false, false, false, true);
+    public static final Capture LOGITS = new Capture(false, false, false, true, false);
+    /** The last layer's output only. */
+    public static final Capture LAST_HIDDEN = new Capture(false, false, false, false, true);
     /** Everything. */
-    public static final Capture ALL = new Capture(true, true, true, true);
-
-    /** The same capture without (or with) the language-model head. */
-    public Capture withLogits(boolean on) {
-        return new Capture(hiddenStates, attentionOutputs, mlpActivations, on);
-    }
+    public static final Capture ALL = new Capture(true, true, true, true, true);
 }

@@ -11,7 +11,8 @@ import java.util.List;
  * @param hiddenStates h_0 .. h_L, each [batch, seq, hidden]
  * @param attentionOutputs per layer [batch, seq, heads * head_dim]
  * @param mlpActivations per layer [batch, seq, intermediate]
+ * @param lastHidden h_L [batch, seq, hidden], or null when not captured
  */
 public record ForwardOutput(NDArray logits, List<NDArray> hiddenStates, List<NDArray> attentionOutputs,
-        List<NDArray> mlpActivations) {
+        List<NDArray> mlpActivations, NDArray lastHidden) {
 }

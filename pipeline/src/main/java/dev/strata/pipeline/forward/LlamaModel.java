@@ -153,14 +153,36 @@ public final class LlamaModel implements AutoCloseable {
      */
     public ForwardOutput forward(NDArray tokens, Capture capture) {
         checkTokens(tokens);
-        NDManager out = tokens.getManager();
+        checkLength(tokens.getShape().get(1));
         int seq = (int) tokens.getShape().get(1);
+        try (NDManager scope = tokens.getManager().newSubManager()) {
+            return run(tokens, scope.arange(0, seq, 1, DataType.INT64).expandDims(0), causalMask(scope, seq), capture);
+        }
+    }
+
+    /**
+     * Runs the model with explicit positions and attention: several sequences packed into one row (e.g. a shared
+     * context followed by each of its continuations) are scored in one pass. Results are attached to the manager
+     * of {@code tokens}.
+     *
+     * @param tokens token ids [batch, seq] (int64)
+     * @param positions RoPE positions [1 or batch, seq] (int64), each below max_position_embeddings
+     * @param mask additive attention mask [1 or batch, seq, seq]: 0 where a token may attend, -inf elsewhere; a
+     *     token attends to itself and never to a later one
+     */
+    public ForwardOutput forward(NDArray tokens, NDArray positions, NDArray mask, Capture capture) {
+        checkTokens(tokens);
+        checkPacking(tokens, positions, mask);
+        return run(tokens, positions, mask, capture);
+    }
+
+    private ForwardOutput run(NDArray tokens, NDArray positions, NDArray mask, Capture capture) {
+        NDManager out = tokens.getManager();
         List<NDArray> hidden = new ArrayList<>();
         List<NDArray> attention = new ArrayList<>();
         List<NDArray> mlp = new ArrayList<>();
         try (NDManager scope = out.newSubManager()) {
-            Rope.Tables tables = rope.tables(scope, seq);
-            NDArray mask = causalMask(scope, seq);
+            Rope.Tables tables = rope.tables(positions);
             NDArray x = Embedding.embedding(tokens, embeddings, SparseFormat.DENSE).singletonOrThrow();
             x.attach(capture.hiddenStates() ? out : scope);
             if (capture.hiddenStates()) {
@@ -187,12 +209,22 @@ public final class LlamaModel implements AutoCloseable {
             if (capture.logits()) {
                 try (NDManager head = scope.newSubManager()) {
                     x.tempAttach(head);
-                    logits = Linear.linear(finalNorm.apply(x), lmHead).singletonOrThrow();
+                    logits = head(x);
                     logits.attach(out);
                 }
             }
-            return new ForwardOutput(logits, hidden, attention, mlp);
+            NDArray last = null;
+            if (capture.lastHidden()) {
+                x.attach(out);
+                last = x;
+            }
+            return new ForwardOutput(logits, hidden, attention, mlp, last);
         }
+    }
+
+    /** The final norm and language-model head: logits [..., vocab] of last-layer outputs [..., hidden]. */
+    public NDArray head(NDArray lastHidden) {
+        return Linear.linear(finalNorm.apply(lastHidden), lmHead).singletonOrThrow();
     }
 
     private void checkTokens(NDArray tokens) {
@@ -200,26 +232,48 @@ public final class LlamaModel implements AutoCloseable {
         if (shape.dimension() != 2 || shape.get(1) < 1) {
             throw new StrataException("token ids must be [batch, seq] with seq >= 1, got " + shape);
         }
-        if (shape.get(1) > config.maxPositions()) {
-            throw new StrataException("sequence of " + shape.get(1) + " tokens is longer than max_position_embeddings "
+        checkRange(tokens, config.vocabSize(), "token id", "the vocabulary");
+    }
+
+    private void checkLength(long seq) {
+        if (seq > config.maxPositions()) {
+            throw new StrataException("sequence of " + seq + " tokens is longer than max_position_embeddings "
                     + config.maxPositions() + " of " + config.source());
         }
-        try (NDArray lowest = tokens.min(); NDArray highest = tokens.max()) {
+    }
+
+    private void checkPacking(NDArray tokens, NDArray positions, NDArray mask) {
+        long batch = tokens.getShape().get(0);
+        long seq = tokens.getShape().get(1);
+        Shape p = positions.getShape();
+        Shape m = mask.getShape();
+        if (p.dimension() != 2 || p.get(1) != seq || (p.get(0) != 1 && p.get(0) != batch)) {
+            throw new StrataException("positions must be [1 or " + batch + ", " + seq + "], got " + p);
+        }
+        if (m.dimension() != 3 || m.get(1) != seq || m.get(2) != seq || (m.get(0) != 1 && m.get(0) != batch)) {
+            throw new StrataException("mask must be [1 or " + batch + ", " + seq + ", " + seq + "], got " + m);
+        }
+        checkRange(positions, config.maxPositions(), "position", "max_position_embeddings of " + config.source());
+    }
+
+    /** Every value of {@code ids} must lie in 0 .. limit-1. */
+    private static void checkRange(NDArray ids, int limit, String what, String range) {
+        try (NDArray lowest = ids.min(); NDArray highest = ids.max()) {
             long min = lowest.getLong();
             long max = highest.getLong();
-            if (min < 0 || max >= config.vocabSize()) {
-                throw new StrataException("token id " + (min < 0 ? min : max) + " is outside the vocabulary 0.."
-                        + (config.vocabSize() - 1));
+            if (min < 0 || max >= limit) {
+                throw new StrataException(what + " " + (min < 0 ? min : max) + " is outside " + range + " (0.."
+                        + (limit - 1) + ")");
             }
         }
     }
 
-    /** Additive mask [seq, seq]: 0 where a position may attend (itself and earlier), -inf elsewhere. */
+    /** Additive mask [1, seq, seq]: 0 where a position may attend (itself and earlier), -inf elsewhere. */
     private static NDArray causalMask(NDManager scope, int seq) {
         NDArray positions = scope.arange(seq);
         NDArray future = positions.expandDims(0).gt(positions.expandDims(1));
         Shape square = new Shape(seq, seq);
-        return NDArrays.where(future, scope.full(square, Float.NEGATIVE_INFINITY), scope.zeros(square));
+        return NDArrays.where(future, scope.full(square, Float.NEGATIVE_INFINITY), scope.zeros(square)).expandDims(0);
     }
 
     /**

@@ -2,7 +2,9 @@ package dev.strata.pipeline.forward;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -30,15 +32,24 @@ public final class Rope {
         sin = manager.create(s, new Shape(maxPositions, headDim));
     }
 
-    /** The cos and sin rows for positions 0 .. length-1, created in {@code scope}. */
+    /** Tables for positions 0 .. length-1 of every sequence, created in {@code scope}. */
     public Tables tables(NDManager scope, int length) {
-        NDIndex rows = new NDIndex("0:{}", length);
-        return new Tables(cos.get(scope, rows), sin.get(scope, rows), half);
+        return tables(scope.arange(0, length, 1, DataType.INT64).expandDims(0));
     }
 
-    /** Per-call tables, [seq, headDim]. */
+    /**
+     * Tables for explicit positions [batch, seq] (int64; batch may be 1 to share them), created in the positions'
+     * manager and shaped [batch, 1, seq, headDim] so that they broadcast over heads.
+     */
+    public Tables tables(NDArray positions) {
+        NDArray c = Embedding.embedding(positions, cos, SparseFormat.DENSE).singletonOrThrow();
+        NDArray s = Embedding.embedding(positions, sin, SparseFormat.DENSE).singletonOrThrow();
+        return new Tables(c.expandDims(1), s.expandDims(1), half);
+    }
+
+    /** Per-call tables, [batch, 1, seq, headDim]. */
     public record Tables(NDArray cos, NDArray sin, int half) {
-        /** Rotates x of shape [..., seq, headDim]. */
+        /** Rotates x of shape [batch, heads, seq, headDim]. */
         public NDArray apply(NDArray x) {
             NDArray x1 = x.get("..., :{}", half);
             NDArray x2 = x.get("..., {}:", half);

@@ -8,7 +8,7 @@ import dev.strata.pipeline.forward.LlamaModel;
 public final class CalibrationStats implements ScoreAccumulator<CalibrationStats> {
     private static final long serialVersionUID = 1L;
     /** What the forward pass must record for these statistics. */
-    public static final Capture CAPTURE = new Capture(true, true, true, false);
+    public static final Capture CAPTURE = new Capture(true, true, true, false, false);
 
     private final HiddenStateStats hidden;
     private final ChannelStats channels;

@@ -23,7 +23,7 @@ class AttentionBlockTest {
             Rope.Tables rope = new Rope(m, 8, 64, 10000).tables(m, seq);
             NDArray positions = m.arange(seq);
             NDArray mask = NDArrays.where(positions.expandDims(0).gt(positions.expandDims(1)),
-                    m.full(new Shape(seq, seq), Float.NEGATIVE_INFINITY), m.zeros(new Shape(seq, seq)));
+                    m.full(new Shape(seq, seq), Float.NEGATIVE_INFINITY), m.zeros(new Shape(seq, seq))).expandDims(0);
             NDArray x = m.randomNormal(new Shape(2, seq, 16));
             float[] whole = attention.forward(x, rope, mask, seq).output().toFloatArray();
             float[] blocked = attention.forward(x, rope, mask, block).output().toFloatArray();

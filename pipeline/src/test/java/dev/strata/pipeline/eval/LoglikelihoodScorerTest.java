@@ -1,0 +1,84 @@
+package dev.strata.pipeline.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import dev.strata.pipeline.eval.LoglikelihoodScorer.Request;
+import dev.strata.pipeline.eval.LoglikelihoodScorer.Score;
+import dev.strata.pipeline.forward.LlamaModel;
+import dev.strata.pipeline.model.Checkpoint;
+import dev.strata.pipeline.model.DType;
+import dev.strata.pipeline.testing.ReferenceLlama;
+import dev.strata.pipeline.testing.TinyModels;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Packed, batched scoring of continuations against one plain reference forward per option (lm-eval's input). */
+class LoglikelihoodScorerTest {
+
+    @ParameterizedTest(name = "batch tokens {0}")
+    @ValueSource(ints = {40, 4096})
+    void packedScoresEqualOneReferencePassPerOption(int batchTokens) {
+        Checkpoint cp = TinyModels.random(TinyModels.config(2, 2, false), 11, DType.F32);
+        int vocab = cp.config().vocabSize();
+        int window = cp.config().maxPositions() + 1;
+        Random rng = new Random(3);
+        List<Request> requests = new ArrayList<>();
+        for (int r = 0; r < 12; r++) {
+            int contextLength = r < 2 ? 60 : 1 + rng.nextInt(30);
+            int[] context = rng.ints(contextLength, 0, vocab).toArray();
+            List<int[]> options = new ArrayList<>();
+            for (int o = 0; o < 1 + rng.nextInt(4); o++) {
+                options.add(rng.ints(r < 2 ? 7 + rng.nextInt(6) : 1 + rng.nextInt(6), 0, vocab).toArray());
+            }
+            requests.add(new Request(context, options));
+        }
+        assertTrue(requests.get(0).context().length + requests.get(0).continuations().stream()
+                .mapToInt(c -> c.length).max().orElseThrow() > window, "a request needs truncation");
+
+        List<List<Score>> scores;
+        try (LlamaModel model = LlamaModel.fromCheckpoint(cp, Device.cpu())) {
+            scores = new LoglikelihoodScorer(model, batchTokens).score(requests);
+        }
+        ReferenceLlama reference = new ReferenceLlama(cp, false);
+        for (int r = 0; r < requests.size(); r++) {
+            Request q = requests.get(r);
+            for (int o = 0; o < q.continuations().size(); o++) {
+                double[] expected = referenceScore(reference, q.context(), q.continuations().get(o), window);
+                Score got = scores.get(r).get(o);
+                assertEquals(q.continuations().get(o).length, got.tokens());
+                assertEquals(expected[0], got.loglik(), 1e-4 * Math.abs(expected[0]), "request " + r + " option " + o);
+                assertEquals(expected[1] == 1, got.greedy(), "greedy, request " + r + " option " + o);
+            }
+        }
+    }
+
+    /** {loglik, greedy ? 1 : 0} from the reference model fed lm-eval's input: (context + continuation)[-window:][:-1]. */
+    static double[] referenceScore(ReferenceLlama model, int[] context, int[] continuation, int window) {
+        int[] whole = new int[context.length + continuation.length];
+        System.arraycopy(context, 0, whole, 0, context.length);
+        System.arraycopy(continuation, 0, whole, context.length, continuation.length);
+        int[] kept = Arrays.copyOfRange(whole, Math.max(0, whole.length - window), whole.length);
+        double[][] logits = model.forward(Arrays.copyOf(kept, kept.length - 1)).logits();
+        double sum = 0;
+        boolean greedy = true;
+        for (int k = 0; k < continuation.length; k++) {
+            int at = kept.length - continuation.length + k - 1;
+            double[] row = logits[at];
+            double max = Arrays.stream(row).max().orElseThrow();
+            double log = Math.log(Arrays.stream(row).map(v -> Math.exp(v - max)).sum()) + max;
+            sum += row[continuation[k]] - log;
+            int best = 0;
+            for (int v = 1; v < row.length; v++) {
+                best = row[v] > row[best] ? v : best;
+            }
+            greedy &= best == continuation[k];
+        }
+        return new double[] {sum, greedy ? 1 : 0};
+    }
+}
