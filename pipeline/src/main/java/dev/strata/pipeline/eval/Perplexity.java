@@ -60,6 +60,20 @@ public final class Perplexity {
      * the order given.
      */
     public static Result evaluateWindows(LlamaModel model, List<int[]> windows, int batchSize) {
+        Progress progress = new Progress("ppl", windows.size(), "windows");
+        double nll = Arrays.stream(windowNlls(model, windows, batchSize, progress)).sum();
+        int seqLen = windows.get(0).length;
+        return new Result((long) windows.size() * seqLen, windows.size(), seqLen,
+                (long) windows.size() * (seqLen - 1), nll, progress.elapsedSeconds());
+    }
+
+    /**
+     * The negative log-likelihood of each window (nats, summed over its tokens after the first), windows batched in
+     * the order given.
+     *
+     * @param progress where to report, or null
+     */
+    public static double[] windowNlls(LlamaModel model, List<int[]> windows, int batchSize, Progress progress) {
         if (batchSize < 1) {
             throw new StrataException("--batch must be at least 1, got " + batchSize);
         }
@@ -67,29 +81,31 @@ public final class Perplexity {
             throw new StrataException("perplexity needs at least one window");
         }
         int seqLen = windows.get(0).length;
-        Progress progress = new Progress("ppl", windows.size(), "windows");
-        double nll = 0;
+        double[] out = new double[windows.size()];
         for (int first = 0; first < windows.size(); first += batchSize) {
             List<int[]> batch = windows.subList(first, Math.min(windows.size(), first + batchSize));
-            nll += batchNll(model, batch);
-            progress.advance(batch.size(), (long) batch.size() * seqLen);
+            double[] nll = batchNll(model, batch);
+            System.arraycopy(nll, 0, out, first, nll.length);
+            if (progress != null) {
+                progress.advance(batch.size(), (long) batch.size() * seqLen);
+            }
         }
-        return new Result((long) windows.size() * seqLen, windows.size(), seqLen,
-                (long) windows.size() * (seqLen - 1), nll, progress.elapsedSeconds());
+        return out;
     }
 
-    /** Summed NLL of a batch of windows of equal length. */
-    private static double batchNll(LlamaModel model, List<int[]> batch) {
+    /** The NLL of each window of a batch of windows of equal length. */
+    private static double[] batchNll(LlamaModel model, List<int[]> batch) {
         try (NDManager scope = model.newScope()) {
             NDArray tokens = model.tokens(scope, batch);
             NDArray logProbs = model.logits(tokens).get(new NDIndex(":, :-1, :")).logSoftmax(-1);
             NDArray targets = tokens.get(new NDIndex(":, 1:")).expandDims(-1);
             float[] picked = logProbs.gather(targets, -1).toFloatArray();
-            double sum = 0;
-            for (float p : picked) {
-                sum -= p;
+            int perWindow = picked.length / batch.size();
+            double[] out = new double[batch.size()];
+            for (int i = 0; i < picked.length; i++) {
+                out[i / perWindow] -= picked[i];
             }
-            return sum;
+            return out;
         }
     }
 }

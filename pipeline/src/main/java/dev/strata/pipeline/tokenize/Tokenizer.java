@@ -17,13 +17,17 @@ import java.util.Arrays;
 public final class Tokenizer implements AutoCloseable {
     public static final String FILE = "tokenizer.json";
 
+    public static final String CONFIG_FILE = "tokenizer_config.json";
+
     private final HuggingFaceTokenizer tokenizer;
     private final int bosId;
+    private final boolean addsBos;
     private final Path file;
 
-    private Tokenizer(HuggingFaceTokenizer tokenizer, int bosId, Path file) {
+    private Tokenizer(HuggingFaceTokenizer tokenizer, int bosId, boolean addsBos, Path file) {
         this.tokenizer = tokenizer;
         this.bosId = bosId;
+        this.addsBos = addsBos;
         this.file = file;
     }
 
@@ -40,13 +44,38 @@ public final class Tokenizer implements AutoCloseable {
                     .optTruncation(false)
                     .optPadding(false)
                     .build();
-            return new Tokenizer(hf, config.bosTokenId(), file);
+            return new Tokenizer(hf, config.bosTokenId(), addsBos(modelDir, config), file);
         } catch (IOException | RuntimeException ex) {
             throw new StrataException(file + ": cannot load tokenizer: " + ex.getMessage(), ex);
         } catch (UnsatisfiedLinkError | NoClassDefFoundError ex) {
             throw new StrataException("the Hugging Face tokenizers native library does not load on "
                     + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + ": " + ex.getMessage(), ex);
         }
+    }
+
+    /**
+     * Whether the model's tokenizer puts BOS before a text by default: tokenizer_config.json's add_bos_token when
+     * given, else true when the model has a BOS token (Llama's tokenizers do).
+     */
+    private static boolean addsBos(Path modelDir, LlamaConfig config) {
+        Path file = modelDir.resolve(CONFIG_FILE);
+        if (Files.isRegularFile(file)) {
+            try {
+                com.fasterxml.jackson.databind.JsonNode v = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(file.toFile()).get("add_bos_token");
+                if (v != null && v.isBoolean()) {
+                    return v.asBoolean() && config.bosTokenId() >= 0;
+                }
+            } catch (IOException ex) {
+                throw new StrataException(file + ": not valid JSON: " + ex.getMessage());
+            }
+        }
+        return config.bosTokenId() >= 0;
+    }
+
+    /** True when texts get BOS first by the tokenizer's own default (tokenizer_config.json's add_bos_token). */
+    public boolean addsBos() {
+        return addsBos;
     }
 
     /** Token ids of {@code text}, without special tokens. */

@@ -10,9 +10,9 @@ import dev.strata.pipeline.forward.LlamaModel;
 import dev.strata.pipeline.model.Checkpoint;
 import dev.strata.pipeline.model.DType;
 import dev.strata.pipeline.testing.ReferenceLlama;
+import dev.strata.pipeline.testing.ReferenceScoring;
 import dev.strata.pipeline.testing.TinyModels;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -49,36 +49,12 @@ class LoglikelihoodScorerTest {
         for (int r = 0; r < requests.size(); r++) {
             Request q = requests.get(r);
             for (int o = 0; o < q.continuations().size(); o++) {
-                double[] expected = referenceScore(reference, q.context(), q.continuations().get(o), window);
+                double[] expected = ReferenceScoring.score(reference, q.context(), q.continuations().get(o), window);
                 Score got = scores.get(r).get(o);
                 assertEquals(q.continuations().get(o).length, got.tokens());
                 assertEquals(expected[0], got.loglik(), 1e-4 * Math.abs(expected[0]), "request " + r + " option " + o);
                 assertEquals(expected[1] == 1, got.greedy(), "greedy, request " + r + " option " + o);
             }
         }
-    }
-
-    /** {loglik, greedy ? 1 : 0} from the reference model fed lm-eval's input: (context + continuation)[-window:][:-1]. */
-    static double[] referenceScore(ReferenceLlama model, int[] context, int[] continuation, int window) {
-        int[] whole = new int[context.length + continuation.length];
-        System.arraycopy(context, 0, whole, 0, context.length);
-        System.arraycopy(continuation, 0, whole, context.length, continuation.length);
-        int[] kept = Arrays.copyOfRange(whole, Math.max(0, whole.length - window), whole.length);
-        double[][] logits = model.forward(Arrays.copyOf(kept, kept.length - 1)).logits();
-        double sum = 0;
-        boolean greedy = true;
-        for (int k = 0; k < continuation.length; k++) {
-            int at = kept.length - continuation.length + k - 1;
-            double[] row = logits[at];
-            double max = Arrays.stream(row).max().orElseThrow();
-            double log = Math.log(Arrays.stream(row).map(v -> Math.exp(v - max)).sum()) + max;
-            sum += row[continuation[k]] - log;
-            int best = 0;
-            for (int v = 1; v < row.length; v++) {
-                best = row[v] > row[best] ? v : best;
-            }
-            greedy &= best == continuation[k];
-        }
-        return new double[] {sum, greedy ? 1 : 0};
     }
 }
