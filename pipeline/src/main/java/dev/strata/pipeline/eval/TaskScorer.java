@@ -16,8 +16,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Scores the examples of a task with one model, as rows of the log-likelihood table. */
+/**
+ * Scores the examples of a task with one model, as rows of the log-likelihood table. Examples are batched in fixed
+ * groups of {@link #GROUP} by example index, never across groups, so that any split of a task into shards of whole
+ * groups runs the same batches and gives the same rows.
+ */
 public final class TaskScorer {
+    /** Examples batched together at most; shards of a task are multiples of it. */
+    public static final int GROUP = 16;
+
     private final LlamaModel model;
     private final Tokenizer tokenizer;
     private final LoglikelihoodScorer scorer;
@@ -57,14 +64,21 @@ public final class TaskScorer {
                 groups.add(new Group(e, options.stream().mapToInt(Integer::intValue).toArray()));
             });
         }
-        Progress progress = new Progress(task.name(), requests.size(), "contexts");
+        Progress progress = new Progress(task.name(), examples.size(), "examples");
         List<List<Score>> scores = new ArrayList<>();
-        int chunk = Math.max(1, batchTokens / 64);
-        for (int first = 0; first < requests.size(); first += chunk) {
-            List<Request> part = requests.subList(first, Math.min(requests.size(), first + chunk));
+        int first = 0;
+        while (first < requests.size()) {
+            int group = groups.get(first).example().index() / GROUP;
+            int end = first;
+            while (end < requests.size() && groups.get(end).example().index() / GROUP == group) {
+                end++;
+            }
+            List<Request> part = requests.subList(first, end);
             scores.addAll(scorer.score(part));
-            progress.advance(part.size(), part.stream().mapToLong(r -> r.context().length
-                    + r.continuations().stream().mapToLong(c -> c.length).sum()).sum());
+            progress.advance(groups.subList(first, end).stream().map(Group::example).distinct().count(),
+                    part.stream().mapToLong(r -> r.context().length
+                            + r.continuations().stream().mapToLong(c -> c.length).sum()).sum());
+            first = end;
         }
         List<OptionScore> rows = new ArrayList<>();
         for (int r = 0; r < requests.size(); r++) {

@@ -11,11 +11,14 @@ public non-sealed interface ChoiceTask extends Task {
      * @param chars the option's length in characters (lm-eval's acc_norm divisor: the choice without the space
      *     before it)
      */
-    record Option(String context, String continuation, int chars) {
+    record Option(String context, String continuation, int chars) implements java.io.Serializable {
     }
 
     /** One example; {@code gold} indexes {@code options}. */
-    record Example(int index, List<Option> options, int gold) {
+    record Example(int index, List<Option> options, int gold) implements java.io.Serializable {
+        public Example {
+            options = List.copyOf(options);
+        }
     }
 
     /** Every example, in file order; a malformed line is an error naming the file and line. */

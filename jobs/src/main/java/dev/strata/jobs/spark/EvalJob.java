@@ -1,0 +1,272 @@
+package dev.strata.jobs.spark;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.jobs.io.HadoopFiles;
+import dev.strata.jobs.io.ModelFiles;
+import dev.strata.jobs.io.RunFolder;
+import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.eval.OptionScore;
+import dev.strata.pipeline.eval.TaskScorer;
+import dev.strata.pipeline.eval.report.EvalReport;
+import dev.strata.pipeline.eval.report.ReportHtml;
+import dev.strata.pipeline.eval.report.ReportText;
+import dev.strata.pipeline.eval.task.ChoiceTask;
+import dev.strata.pipeline.eval.task.ChoiceTask.Example;
+import dev.strata.pipeline.eval.task.Task;
+import dev.strata.pipeline.eval.task.Tasks;
+import dev.strata.pipeline.eval.task.TextTask;
+import dev.strata.pipeline.model.LlamaConfig;
+import dev.strata.pipeline.model.ModelFolder;
+import dev.strata.pipeline.tokenize.Tokenizer;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.hadoop.fs.Path;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The evaluation job. On the driver, every task's data is read and checked (bad input fails before any Spark
+ * stage) and the work is cut into (model, task, shard) items. Stage "loglik": one Spark task per item scores its
+ * examples with its model (loaded once per executor JVM) and the per-option log-likelihoods are written as Parquet
+ * under OUT/eval/loglik. Stage "report": every metric, stability included, is derived from that table alone and
+ * written as OUT/eval/report.{json,md,html}. Finished stages are skipped when the run is started again.
+ */
+public final class EvalJob {
+    public static final String LOGLIK_STAGE = "loglik";
+    public static final String REPORT_STAGE = "report";
+    public static final String LOGLIK = "eval/loglik";
+    public static final String REPORT = "eval";
+    public static final StructType LOGLIK_SCHEMA = new StructType()
+            .add("model", DataTypes.StringType, false)
+            .add("task", DataTypes.StringType, false)
+            .add("example", DataTypes.IntegerType, false)
+            .add("option", DataTypes.IntegerType, false)
+            .add("loglik", DataTypes.DoubleType, false)
+            .add("tokens", DataTypes.IntegerType, false)
+            .add("chars", DataTypes.IntegerType, false)
+            .add("is_gold", DataTypes.BooleanType, false)
+            .add("greedy", DataTypes.BooleanType, false);
+    /** Windows of a text task per work item. */
+    static final int TEXT_SHARD = 16;
+    private static final Logger LOG = LogManager.getLogger(EvalJob.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * @param models model folders; the first is the original the others are compared with
+     * @param tasks comma-separated task names, or "all"
+     * @param limit examples per task (windows for text tasks), null for all
+     * @param dataDir the local folder holding the task data (../shared/data's layout)
+     * @param shardExamples examples of a choice task per Spark task (rounded up to whole batching groups)
+     * @param scores a calibration run whose layer scores the HTML report charts, or null
+     */
+    public record Options(List<String> models, String tasks, Integer limit, String dataDir, String out, int batchTokens,
+            int shardExamples, String scores) {
+    }
+
+    /** @param markdown the content of OUT/eval/report.md */
+    public record Result(Path out, String markdown, boolean loglikReused) {
+    }
+
+    /** One Spark task: examples (windows) [from, to) of a task, scored by one model. */
+    record WorkItem(String model, String task, int from, int to) implements Serializable {
+    }
+
+    private EvalJob() {
+    }
+
+    public static Result run(Options o, Supplier<SparkSession> spark) {
+        if (o.models().isEmpty()) {
+            throw new StrataException("--model: give at least one model folder (the first is the original)");
+        }
+        requirePositive("--limit", o.limit());
+        requirePositive("--batch-tokens", o.batchTokens());
+        requirePositive("--shard-examples", o.shardExamples());
+        List<String> models = new ArrayList<>();
+        for (String m : o.models()) {
+            String qualified = HadoopFiles.path(m).toString();
+            if (models.contains(qualified)) {
+                throw new StrataException("--model " + m + " is given twice");
+            }
+            models.add(qualified);
+        }
+        List<Task> tasks = Tasks.parse(o.tasks());
+        java.nio.file.Path dataDir = java.nio.file.Path.of(o.dataDir()).toAbsolutePath().normalize();
+        if (!Files.isDirectory(dataDir)) {
+            throw new StrataException("--data-dir " + o.dataDir() + ": not a directory");
+        }
+        Map<String, List<Example>> examples = new LinkedHashMap<>();
+        Map<String, String> texts = new LinkedHashMap<>();
+        for (Task t : tasks) {
+            if (t instanceof ChoiceTask choice) {
+                List<Example> all = choice.read(dataDir);
+                examples.put(t.name(), List.copyOf(o.limit() == null ? all : all.subList(0, Math.min(o.limit(), all.size()))));
+            } else {
+                texts.put(t.name(), ((TextTask) t).read(dataDir));
+            }
+        }
+        Map<String, LlamaConfig> configs = new LinkedHashMap<>();
+        for (String m : models) {
+            configs.put(m, ModelFolder.readConfig(ModelFiles.localMetadata(HadoopFiles.path(m), HadoopFiles.configuration())));
+        }
+        Map<String, List<Double>> layerScores = o.scores() == null ? Map.of() : layerScores(o.scores());
+
+        ObjectNode inputs = JSON.createObjectNode();
+        models.forEach(inputs.putArray("models")::add);
+        tasks.forEach(t -> inputs.withArray("tasks").add(t.name()));
+        if (o.limit() != null) {
+            inputs.put("limit", o.limit());
+        }
+        inputs.put("data_dir", dataDir.toString());
+        RunFolder run = RunFolder.open(o.out(), "--out", "eval", inputs);
+
+        boolean reused = run.isDone(LOGLIK_STAGE);
+        if (!reused) {
+            List<WorkItem> items = plan(models, tasks, examples, texts, configs, o);
+            writeLoglik(spark.get(), run, items, examples, texts, o.batchTokens());
+        } else {
+            LOG.info("eval: reusing the log-likelihoods in {}", run.path(LOGLIK));
+        }
+        if (!run.isDone(REPORT_STAGE) || !reused) {
+            writeReport(spark.get(), run, models, tasks, configs, layerScores);
+        }
+        return new Result(run.root(), run.readText(run.path(REPORT + "/report.md")), reused);
+    }
+
+    /** Work items in model order (so each executor holds few models at a time). */
+    private static List<WorkItem> plan(List<String> models, List<Task> tasks, Map<String, List<Example>> examples,
+            Map<String, String> texts, Map<String, LlamaConfig> configs, Options o) {
+        List<WorkItem> items = new ArrayList<>();
+        for (String m : models) {
+            for (Task t : tasks) {
+                int count;
+                int shard;
+                if (t instanceof ChoiceTask) {
+                    count = examples.get(t.name()).size();
+                    shard = (o.shardExamples() + TaskScorer.GROUP - 1) / TaskScorer.GROUP * TaskScorer.GROUP;
+                } else {
+                    count = textWindows(m, configs.get(m), texts.get(t.name()), t);
+                    count = o.limit() == null ? count : Math.min(o.limit(), count);
+                    shard = TEXT_SHARD;
+                }
+                for (int from = 0; from < count; from += shard) {
+                    items.add(new WorkItem(m, t.name(), from, Math.min(count, from + shard)));
+                }
+            }
+        }
+        LOG.info("eval: {} model(s) x {} task(s) in {} Spark tasks", models.size(), tasks.size(), items.size());
+        return items;
+    }
+
+    /** The windows of the model's context that a text gives with the model's tokenizer. */
+    private static int textWindows(String model, LlamaConfig config, String text, Task task) {
+        java.nio.file.Path metadata = ModelFiles.localMetadata(HadoopFiles.path(model), HadoopFiles.configuration());
+        try (Tokenizer tokenizer = Tokenizer.load(metadata, config)) {
+            int tokens = tokenizer.encodeWithBos(text).length;
+            int windows = TaskScorer.windows(tokens, config.maxPositions());
+            if (windows == 0) {
+                throw new StrataException(task.name() + ": " + task.source() + " gives " + tokens + " tokens with "
+                        + model + "'s tokenizer, fewer than one window of " + config.maxPositions());
+            }
+            return windows;
+        }
+    }
+
+    private static void writeLoglik(SparkSession spark, RunFolder run, List<WorkItem> items,
+            Map<String, List<Example>> examples, Map<String, String> texts, int batchTokens) {
+        long start = System.nanoTime();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Broadcast<Map<String, List<Example>>> sharedExamples = jsc.broadcast(new HashMap<>(examples));
+        Broadcast<Map<String, String>> sharedTexts = jsc.broadcast(new HashMap<>(texts));
+        JavaRDD<Row> rows = jsc.parallelize(items, items.size()).flatMap(item -> {
+            TaskResources.useTaskThreads();
+            Task task = Tasks.parse(item.task()).get(0);
+            java.nio.file.Path local = ModelFiles.local(HadoopFiles.path(item.model()), HadoopFiles.configuration());
+            List<OptionScore> scores;
+            try (ModelCache.Lease lease = ModelCache.acquire(item.model(), TaskResources.device());
+                    Tokenizer tokenizer = Tokenizer.load(local, lease.model().config())) {
+                TaskScorer scorer = new TaskScorer(lease.model(), tokenizer, batchTokens);
+                scores = task instanceof ChoiceTask choice
+                        ? scorer.score(choice, sharedExamples.value().get(item.task()).subList(item.from(), item.to()))
+                        : scorer.score((TextTask) task, sharedTexts.value().get(item.task()), item.from(), item.to());
+            }
+            List<Row> out = new ArrayList<>(scores.size());
+            for (OptionScore s : scores) {
+                out.add(RowFactory.create(item.model(), s.task(), s.example(), s.option(), s.loglik(), s.tokens(),
+                        s.chars(), s.gold(), s.greedy()));
+            }
+            return out.iterator();
+        });
+        Path staging = run.staging(LOGLIK);
+        spark.createDataFrame(rows, LOGLIK_SCHEMA).write().parquet(staging.toString());
+        run.commit(staging, LOGLIK);
+        sharedExamples.destroy();
+        sharedTexts.destroy();
+        ObjectNode info = JSON.createObjectNode();
+        info.put("spark_tasks", items.size());
+        info.put("seconds", (System.nanoTime() - start) / 1e9);
+        run.markDone(LOGLIK_STAGE, info);
+    }
+
+    /** Derives every metric from the log-likelihood table and writes report.json, report.md and report.html. */
+    private static void writeReport(SparkSession spark, RunFolder run, List<String> models, List<Task> tasks,
+            Map<String, LlamaConfig> configs, Map<String, List<Double>> layerScores) {
+        Map<String, Map<String, List<OptionScore>>> rows = new LinkedHashMap<>();
+        for (String m : models) {
+            Map<String, List<OptionScore>> byTask = new LinkedHashMap<>();
+            tasks.forEach(t -> byTask.put(t.name(), new ArrayList<>()));
+            rows.put(m, byTask);
+        }
+        for (Row r : spark.read().parquet(run.path(LOGLIK).toString()).collectAsList()) {
+            rows.get(r.getString(0)).get(r.getString(1)).add(new OptionScore(r.getString(1), r.getInt(2), r.getInt(3),
+                    r.getDouble(4), r.getInt(5), r.getInt(6), r.getBoolean(7), r.getBoolean(8)));
+        }
+        Map<String, Long> parameters = new LinkedHashMap<>();
+        configs.forEach((m, c) -> parameters.put(m, c.parameterCount()));
+        EvalReport report = EvalReport.build(tasks, parameters, rows, layerScores);
+        run.writeText(run.path(REPORT + "/report.json"), ReportText.json(report));
+        run.writeText(run.path(REPORT + "/report.md"), ReportText.markdown(report));
+        run.writeText(run.path(REPORT + "/report.html"), ReportHtml.html(report));
+        run.markDone(REPORT_STAGE, JSON.createObjectNode());
+        LOG.info("eval: report in {}", run.path(REPORT + "/report.html"));
+    }
+
+    /** metric -> values by layer, from a calibration run's summary.json. */
+    private static Map<String, List<Double>> layerScores(String calibrationRun) {
+        Path summary = new Path(HadoopFiles.path(calibrationRun), CalibrateJob.SCORES + "/" + CalibrateJob.SUMMARY);
+        String text = HadoopFiles.readText(summary, HadoopFiles.configuration(), " (is --scores a finished calibration run?)");
+        Map<String, List<Double>> out = new LinkedHashMap<>();
+        try {
+            JsonNode scores = JSON.readTree(text).path("layer_scores");
+            scores.fieldNames().forEachRemaining(metric -> {
+                List<Double> values = new ArrayList<>();
+                scores.get(metric).forEach(v -> values.add(v.isNumber() ? v.asDouble() : Double.NaN));
+                out.put(metric, values);
+            });
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new StrataException(HadoopFiles.display(summary) + ": not valid JSON: " + ex.getOriginalMessage());
+        }
+        return out;
+    }
+
+    private static void requirePositive(String option, Integer value) {
+        if (value != null && value < 1) {
+            throw new StrataException(option + " must be at least 1, got " + value);
+        }
+    }
+}
