@@ -3,6 +3,7 @@ package dev.strata.jobs.cli;
 import dev.strata.pipeline.bench.ForwardBenchmark;
 import dev.strata.pipeline.bench.ModelShape;
 import dev.strata.jobs.spark.CalibrateBenchmark;
+import dev.strata.jobs.spark.EvalBenchmark;
 import dev.strata.pipeline.forward.Devices;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Option;
 
 /** strata bench: benchmarks that print figures (not tests). */
 @Command(name = "bench", description = "Benchmarks; each prints its figures as ratios measured in one run.",
-        subcommands = {BenchCommand.Forward.class, BenchCommand.Calibrate.class}, mixinStandardHelpOptions = true)
+        subcommands = {BenchCommand.Forward.class, BenchCommand.Calibrate.class, BenchCommand.Eval.class}, mixinStandardHelpOptions = true)
 final class BenchCommand {
 
     @Command(name = "forward", mixinStandardHelpOptions = true,
@@ -112,6 +113,55 @@ final class BenchCommand {
         private static String memory(CalibrateBenchmark.Memory m) {
             return String.format("%d windows: peak heap %.0f MB (garbage included), peak live heap %.0f MB, peak RSS %.0f MB",
                     m.windows(), m.peakHeapMb(), m.peakLiveHeapMb(), m.peakRssMb());
+        }
+    }
+
+    @Command(name = "eval", mixinStandardHelpOptions = true,
+            description = {"Evaluation throughput: scoring with shared contexts vs one row per option (one thread), and "
+                + "the eval job on local[1] vs local[2] (examples/s, ratios)."})
+    static final class Eval implements Callable<Integer> {
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face Llama folder.")
+        String model;
+
+        @Option(names = "--task", paramLabel = "NAME", defaultValue = "hellaswag",
+                description = "A multiple-choice task (default: ${DEFAULT-VALUE}).")
+        String task;
+
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "256", description = "Examples (default: ${DEFAULT-VALUE}).")
+        int limit;
+
+        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${sys:strata.data:-../shared/data}",
+                description = "Task data folder (default: ${DEFAULT-VALUE}).")
+        String dataDir;
+
+        @Option(names = "--batch-tokens", paramLabel = "N", defaultValue = "2048",
+                description = "Tokens per forward pass (default: ${DEFAULT-VALUE}).")
+        int batchTokens;
+
+        @Option(names = "--json", description = "Print the result as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            EvalBenchmark.Result r = EvalBenchmark.run(model, task, limit, dataDir, batchTokens);
+            new Report()
+                    .put("task", r.task())
+                    .put("examples", r.examples())
+                    .put("shared_context_tokens", r.sharedTokens(), String.format("%,d tokens fed (%.0f%% of one row per option: %,d)",
+                            r.sharedTokens(), 100.0 * r.sharedTokens() / r.perOptionTokens(), r.perOptionTokens()))
+                    .put("per_option_tokens", r.perOptionTokens())
+                    .put("shared_context_examples_per_second", r.sharedPerSecond(),
+                            String.format("%.1f (one thread, options share their context)", r.sharedPerSecond()))
+                    .put("per_option_examples_per_second", r.perOptionPerSecond(),
+                            String.format("%.1f (one thread, one row per option)", r.perOptionPerSecond()))
+                    .put("sharing_gain", r.sharingGain(), String.format("%.2fx", r.sharingGain()))
+                    .put("local1_examples_per_second", r.local1PerSecond(),
+                            String.format("%.1f (eval job, Spark local[1])", r.local1PerSecond()))
+                    .put("local2_examples_per_second", r.local2PerSecond(),
+                            String.format("%.1f (eval job, Spark local[2])", r.local2PerSecond()))
+                    .put("local2_over_local1", r.local2OverLocal1(), String.format("%.2fx", r.local2OverLocal1()))
+                    .print(json);
+            return 0;
         }
     }
 }

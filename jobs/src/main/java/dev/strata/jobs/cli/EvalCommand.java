@@ -42,7 +42,7 @@ final class EvalCommand implements Callable<Integer> {
             description = "Spark master (default: spark-submit's, else local[*]).")
     String master;
 
-    @Option(names = "--batch-tokens", paramLabel = "N", defaultValue = "4096",
+    @Option(names = "--batch-tokens", paramLabel = "N", defaultValue = "2048",
             description = "Tokens per forward pass (default: ${DEFAULT-VALUE}).")
     int batchTokens;
 

@@ -19,7 +19,8 @@ import java.util.List;
  *
  * <p>A context is computed once for all its continuations: they are packed into one row after it, each seeing the
  * context and its own earlier tokens only, with positions that restart after the context; rows of several
- * requests form a batch. A continuation's last token is never fed (nothing is predicted from it), as in lm-eval.
+ * requests form a batch, longest rows first so that little is padded. A continuation's last token is never fed
+ * (nothing is predicted from it), as in lm-eval.
  * When a context and a continuation together exceed the model's window of max_position_embeddings + 1 tokens,
  * the context is cut from the left for that continuation (lm-eval's rule) and each continuation of that request is
  * scored on its own.
@@ -27,6 +28,7 @@ import java.util.List;
 public final class LoglikelihoodScorer {
     private final LlamaModel model;
     private final int batchTokens;
+    private long fedTokens;
 
     /** @param batchTokens tokens per forward pass (rows x longest row), at least one row */
     public LoglikelihoodScorer(LlamaModel model, int batchTokens) {
@@ -74,6 +76,8 @@ public final class LoglikelihoodScorer {
             results.add(new Score[requests.get(r).continuations().size()]);
             packs.addAll(packsOf(r, requests.get(r)));
         }
+        // longest first, so that rows of similar length share a batch and little is padded (a stable order)
+        packs.sort(java.util.Comparator.comparingInt(Pack::length).reversed());
         int first = 0;
         while (first < packs.size()) {
             int end = first + 1;
@@ -113,9 +117,15 @@ public final class LoglikelihoodScorer {
         return alone;
     }
 
+    /** Tokens fed through the model so far (padding excluded): the work the scores cost. */
+    public long fedTokens() {
+        return fedTokens;
+    }
+
     private void scoreBatch(List<Pack> batch, List<Score[]> results) {
         int rows = batch.size();
         int width = batch.stream().mapToInt(Pack::length).max().orElseThrow();
+        fedTokens += batch.stream().mapToLong(Pack::length).sum();
         long[] tokens = new long[rows * width];
         long[] positions = new long[rows * width];
         float[] mask = new float[rows * width * width];

@@ -38,6 +38,11 @@ public final class TaskScorer {
         this.batchTokens = batchTokens;
     }
 
+    /** Tokens fed through the model so far for choice tasks (padding excluded). */
+    public long fedTokens() {
+        return scorer.fedTokens();
+    }
+
     /** The options of one example that share a context, scored by one request. */
     private record Group(Example example, int[] options) {
     }
