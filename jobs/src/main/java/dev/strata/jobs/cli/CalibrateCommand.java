@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -70,20 +69,10 @@ final class CalibrateCommand implements Callable<Integer> {
         }
         CalibrateJob.Options options = new CalibrateJob.Options(model, data, out, seqLen, samples, seed, batch,
                 partitions, pplDrop, pplWindows);
-        SparkSession[] session = new SparkSession[1];
-        try {
-            CalibrateJob.Result r = CalibrateJob.run(options, () -> {
-                if (session[0] == null) {
-                    session[0] = Sessions.start(master, "calibrate");
-                }
-                return session[0];
-            });
+        try (Sessions.Lazy spark = Sessions.lazy(master, "calibrate")) {
+            CalibrateJob.Result r = CalibrateJob.run(options, spark);
             LOG.info("calibrate: scores in {}", r.out());
             ScoresView.print(r.summary(), format);
-        } finally {
-            if (session[0] != null) {
-                session[0].stop();
-            }
         }
         return 0;
     }

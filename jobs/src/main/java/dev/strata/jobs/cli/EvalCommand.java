@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -57,20 +56,10 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         EvalJob.Options options = new EvalJob.Options(models, tasks, limit, dataDir, out, batchTokens, shardExamples, scores);
-        SparkSession[] session = new SparkSession[1];
-        try {
-            EvalJob.Result r = EvalJob.run(options, () -> {
-                if (session[0] == null) {
-                    session[0] = Sessions.start(master, "eval");
-                }
-                return session[0];
-            });
+        try (Sessions.Lazy spark = Sessions.lazy(master, "eval")) {
+            EvalJob.Result r = EvalJob.run(options, spark);
             LOG.info("eval: report in {}/eval/report.html", r.out());
             OUT.info(r.markdown());
-        } finally {
-            if (session[0] != null) {
-                session[0].stop();
-            }
         }
         return 0;
     }

@@ -1,14 +1,9 @@
 package dev.strata.jobs.cli;
 
-import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.eval.Perplexity;
 import dev.strata.pipeline.forward.LlamaModel;
 import dev.strata.pipeline.tokenize.Tokenizer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.MalformedInputException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import dev.strata.pipeline.util.TextFiles;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.logging.log4j.LogManager;
@@ -42,7 +37,7 @@ final class PplCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String text = readText(data);
+        String text = TextFiles.read(data, "");
         try (LlamaModel llama = model.load(); Tokenizer tokenizer = Tokenizer.load(model.model, llama.config())) {
             int[] tokens = tokenizer.encodeWithBos(text);
             int n = seqLen != null ? seqLen : llama.config().maxPositions();
@@ -63,18 +58,5 @@ final class PplCommand implements Callable<Integer> {
                     .print(json);
         }
         return 0;
-    }
-
-    /** Reads a whole UTF-8 file, with errors that name it. */
-    static String readText(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (NoSuchFileException ex) {
-            throw new StrataException(file + ": file does not exist");
-        } catch (MalformedInputException ex) {
-            throw new StrataException(file + ": not UTF-8 text");
-        } catch (IOException ex) {
-            throw new UncheckedIOException(file + ": cannot read: " + ex.getMessage(), ex);
-        }
     }
 }

@@ -10,6 +10,7 @@ import dev.strata.jobs.io.ModelFiles;
 import dev.strata.jobs.io.RunFolder;
 import dev.strata.jobs.io.WindowFiles;
 import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.util.Require;
 import dev.strata.pipeline.data.TokenWindow;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.ModelFolder;
@@ -78,10 +79,10 @@ public final class CalibrateJob {
         Options o = new Options(HadoopFiles.path(given.model()).toString(), HadoopFiles.path(given.data()).toString(),
                 given.out(), given.seqLen(), given.samples(), given.seed(), given.batch(), given.partitions(),
                 given.pplDrop(), given.pplWindows());
-        requirePositive("--batch", o.batch());
-        requirePositive("--samples", o.samples());
-        requirePositive("--partitions", o.partitions());
-        requirePositive("--ppl-windows", o.pplWindows());
+        Require.positive("--batch", o.batch());
+        Require.positive("--samples", o.samples());
+        Require.positive("--partitions", o.partitions());
+        Require.positive("--ppl-windows", o.pplWindows());
         Configuration conf = HadoopFiles.configuration();
         java.nio.file.Path metadata = ModelFiles.localMetadata(HadoopFiles.path(o.model()), conf);
         LlamaConfig config = ModelFolder.readConfig(metadata);
@@ -216,12 +217,6 @@ public final class CalibrateJob {
             return JSON.writeValueAsString(node) + "\n";
         } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
             throw new IllegalStateException(ex);
-        }
-    }
-
-    private static void requirePositive(String option, Integer value) {
-        if (value != null && value < 1) {
-            throw new StrataException(option + " must be at least 1, got " + value);
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.io.ModelFiles;
 import dev.strata.jobs.io.RunFolder;
 import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.util.Require;
 import dev.strata.pipeline.eval.OptionScore;
 import dev.strata.pipeline.eval.TaskScorer;
 import dev.strata.pipeline.eval.report.EvalReport;
@@ -94,9 +95,9 @@ public final class EvalJob {
         if (o.models().isEmpty()) {
             throw new StrataException("--model: give at least one model folder (the first is the original)");
         }
-        requirePositive("--limit", o.limit());
-        requirePositive("--batch-tokens", o.batchTokens());
-        requirePositive("--shard-examples", o.shardExamples());
+        Require.positive("--limit", o.limit());
+        Require.positive("--batch-tokens", o.batchTokens());
+        Require.positive("--shard-examples", o.shardExamples());
         List<String> models = new ArrayList<>();
         for (String m : o.models()) {
             String qualified = HadoopFiles.path(m).toString();
@@ -262,11 +263,5 @@ public final class EvalJob {
             throw new StrataException(HadoopFiles.display(summary) + ": not valid JSON: " + ex.getOriginalMessage());
         }
         return out;
-    }
-
-    private static void requirePositive(String option, Integer value) {
-        if (value != null && value < 1) {
-            throw new StrataException(option + " must be at least 1, got " + value);
-        }
     }
 }

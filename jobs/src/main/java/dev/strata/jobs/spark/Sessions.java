@@ -29,4 +29,39 @@ public final class Sessions {
         }
         return builder.getOrCreate();
     }
+
+    /**
+     * A session started on first use and stopped on close: a job checks its inputs before anything starts Spark.
+     */
+    public static Lazy lazy(String master, String app) {
+        return new Lazy(master, app);
+    }
+
+    /** See {@link #lazy}. */
+    public static final class Lazy implements java.util.function.Supplier<SparkSession>, AutoCloseable {
+        private final String master;
+        private final String app;
+        private SparkSession session;
+
+        private Lazy(String master, String app) {
+            this.master = master;
+            this.app = app;
+        }
+
+        @Override
+        public synchronized SparkSession get() {
+            if (session == null) {
+                session = start(master, app);
+            }
+            return session;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (session != null) {
+                session.stop();
+                session = null;
+            }
+        }
+    }
 }

@@ -4,19 +4,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.strata.pipeline.StrataException;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.MalformedInputException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import dev.strata.pipeline.util.TextFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Reads task files one JSON object per line, with errors that name the file and line. */
 final class JsonLines {
+    /** Said of a task file that does not exist. */
+    static final String MISSING_HINT = " (is --data-dir the folder with the task data?)";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private JsonLines() {
@@ -86,20 +82,11 @@ final class JsonLines {
     /** The non-blank lines of a UTF-8 file as {line number, text}. */
     static List<String[]> lines(Path file) {
         List<String[]> out = new ArrayList<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            int number = 0;
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                number++;
-                if (!line.isBlank()) {
-                    out.add(new String[] {Integer.toString(number), line});
-                }
+        String[] lines = TextFiles.read(file, MISSING_HINT).split("\r?\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            if (!lines[i].isBlank()) {
+                out.add(new String[] {Integer.toString(i + 1), lines[i]});
             }
-        } catch (NoSuchFileException ex) {
-            throw new StrataException(file + ": file does not exist (is --data-dir the folder with the task data?)");
-        } catch (MalformedInputException ex) {
-            throw new StrataException(file + ": not UTF-8 text");
-        } catch (IOException ex) {
-            throw new UncheckedIOException(file + ": cannot read: " + ex.getMessage(), ex);
         }
         return out;
     }

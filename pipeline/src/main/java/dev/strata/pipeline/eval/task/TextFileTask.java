@@ -1,11 +1,7 @@
 package dev.strata.pipeline.eval.task;
 
 import dev.strata.pipeline.StrataException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.MalformedInputException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import dev.strata.pipeline.util.TextFiles;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -19,18 +15,10 @@ public record TextFileTask(String name, String source) implements TextTask {
     @Override
     public String read(Path dataDir) {
         Path file = dataDir.resolve(source);
-        try {
-            String text = Files.readString(file);
-            if (text.isBlank()) {
-                throw new StrataException(file + ": the text is empty");
-            }
-            return text;
-        } catch (NoSuchFileException ex) {
-            throw new StrataException(file + ": file does not exist (is --data-dir the folder with the task data?)");
-        } catch (MalformedInputException ex) {
-            throw new StrataException(file + ": not UTF-8 text");
-        } catch (IOException ex) {
-            throw new UncheckedIOException(file + ": cannot read: " + ex.getMessage(), ex);
+        String text = TextFiles.read(file, JsonLines.MISSING_HINT);
+        if (text.isBlank()) {
+            throw new StrataException(file + ": the text is empty");
         }
+        return text;
     }
 }
