@@ -8,6 +8,9 @@ import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Map;
+import dev.strata.pipeline.model.Checkpoint;
+import dev.strata.pipeline.model.ModelFolder;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -75,6 +78,37 @@ public final class ModelFiles {
             }
         }
         return target;
+    }
+
+    /**
+     * Writes a model folder to {@code dir} (absent; local, hdfs:// or s3a://) with extra small text files beside the
+     * weights. Remote folders are written locally first and copied up.
+     */
+    public static void write(Checkpoint checkpoint, Map<String, String> extraFiles, Path dir, Configuration conf) {
+        try {
+            if (HadoopFiles.isLocal(dir)) {
+                java.nio.file.Path local = java.nio.file.Path.of(dir.toUri());
+                writeLocal(checkpoint, extraFiles, local);
+                return;
+            }
+            java.nio.file.Path tmp = Files.createTempDirectory("strata-model-").resolve("model");
+            try {
+                writeLocal(checkpoint, extraFiles, tmp);
+                HadoopFiles.fileSystem(dir, conf).copyFromLocalFile(true, true, new Path(tmp.toUri()), dir);
+            } finally {
+                AtomicDirectory.deleteQuietly(tmp.getParent());
+            }
+        } catch (IOException ex) {
+            throw HadoopFiles.failure(dir, "write the model", ex);
+        }
+    }
+
+    private static void writeLocal(Checkpoint checkpoint, Map<String, String> extraFiles, java.nio.file.Path dir)
+            throws IOException {
+        ModelFolder.write(checkpoint, dir);
+        for (Map.Entry<String, String> f : extraFiles.entrySet()) {
+            Files.writeString(dir.resolve(f.getKey()), f.getValue(), StandardCharsets.UTF_8);
+        }
     }
 
     private static String digest(String text) {

@@ -44,10 +44,8 @@ import java.util.stream.IntStream;
  */
 public final class CalibrateJob {
     /** Stage names in run.json. */
-    public static final String WINDOWS_STAGE = "windows";
     public static final String SCORES_STAGE = "scores";
     /** Stage outputs, relative to the run folder. */
-    public static final String WINDOWS = "data/windows";
     public static final String SCORES = "scores";
     public static final String SUMMARY = "summary.json";
     /** Windows a task reads from Parquet at a time (at least one batch): few file opens, bounded memory. */
@@ -86,28 +84,15 @@ public final class CalibrateJob {
         Configuration conf = HadoopFiles.configuration();
         java.nio.file.Path metadata = ModelFiles.localMetadata(HadoopFiles.path(o.model()), conf);
         LlamaConfig config = ModelFolder.readConfig(metadata);
-        int seqLen = o.seqLen() != null ? o.seqLen() : config.maxPositions();
-        if (seqLen < 2 || seqLen > config.maxPositions()) {
-            throw new StrataException("--seq-len " + seqLen + (seqLen < 2 ? " is below 2"
-                    : " is above max_position_embeddings " + config.maxPositions() + " of " + given.model() + "/config.json"));
-        }
+        int seqLen = CalibrationWindows.seqLen(o.seqLen(), config, given.model());
+        CalibrationWindows windowSpec = new CalibrationWindows(o.data(), given.data(), seqLen, o.samples(), o.seed());
         ObjectNode inputs = JSON.createObjectNode();
         inputs.put("model", o.model());
-        inputs.put("data", o.data());
-        inputs.put("seq_len", seqLen);
-        if (o.samples() != null) {
-            inputs.put("samples", o.samples());
-            inputs.put("seed", o.seed());
-        }
+        windowSpec.describe(inputs);
         RunFolder run = RunFolder.open(o.out(), "--out", "calibrate", inputs);
 
-        boolean windowsReused = run.isDone(WINDOWS_STAGE);
-        if (!windowsReused) {
-            writeWindows(o, given.data(), run, conf, metadata, config, seqLen, spark);
-        } else {
-            LOG.info("windows: reusing {} windows of {}", run.stage(WINDOWS_STAGE).path("windows").asLong(), run.path(WINDOWS));
-        }
-        long windows = run.stage(WINDOWS_STAGE).path("windows").asLong();
+        boolean windowsReused = run.isDone(CalibrationWindows.STAGE);
+        long windows = windowSpec.ensure(run, metadata, config, spark);
 
         boolean scoresReused = run.isDone(SCORES_STAGE) && (!o.pplDrop() || run.stage(SCORES_STAGE).path("ppl_drop").asBoolean());
         if (!scoresReused) {
@@ -119,57 +104,60 @@ public final class CalibrateJob {
         return new Result(run.root(), summary, windowsReused, scoresReused);
     }
 
-    /** @param dataAsGiven the --data value as typed, for messages */
-    private static void writeWindows(Options o, String dataAsGiven, RunFolder run, Configuration conf, java.nio.file.Path metadata,
-            LlamaConfig config, int seqLen, Supplier<SparkSession> spark) {
-        long start = System.nanoTime();
-        CalibrationText.Windows sample;
-        try (Tokenizer tokenizer = Tokenizer.load(metadata, config)) {
-            sample = CalibrationText.windows(dataAsGiven, conf, tokenizer, seqLen, o.samples(), o.seed());
-        }
-        Path staging = run.staging(WINDOWS);
-        WindowTable.write(spark.get(), sample.windows(), staging.toString());
-        run.commit(staging, WINDOWS);
-        ObjectNode info = JSON.createObjectNode();
-        info.put("windows", sample.windows().size());
-        info.put("windows_available", sample.available());
-        info.put("tokens", sample.tokens());
-        info.put("files", sample.files());
-        info.put("seconds", (System.nanoTime() - start) / 1e9);
-        run.markDone(WINDOWS_STAGE, info);
-        LOG.info("windows: {} of {} windows of {} tokens from {} file(s) ({} tokens) in {}", sample.windows().size(),
-                sample.available(), seqLen, sample.files(), sample.tokens(), run.path(WINDOWS));
-    }
-
     private static void writeScores(Options o, RunFolder run, LlamaConfig config, int seqLen, long windows,
             SparkSession spark) {
         long start = System.nanoTime();
         int partitions = o.partitions() != null ? o.partitions() : spark.sparkContext().defaultParallelism();
-        CalibrationStats stats = score(spark, o.model(), run.path(WINDOWS), windows, o.batch(), partitions);
-        LayerScores scores = stats.scores();
+        Scored scored = scoreRun(spark, o.model(), config.numLayers(), run, windows, o.batch(), partitions, o.pplDrop(), o.pplWindows());
         Map<String, Object> header = new LinkedHashMap<>();
         header.put("run_id", run.runId());
         header.put("model", o.model());
         header.put("data", o.data());
         header.put("seq_len", seqLen);
-        if (o.pplDrop()) {
-            List<TokenWindow> eval = readWindows(run, windows, o.pplWindows());
-            PplDropJob.Result drop = PplDropJob.run(spark, o.model(), config.numLayers(), eval, o.batch());
-            scores = scores.withLayerRows(drop.drops());
-            header.put("ppl", drop.full());
-            header.put("ppl_windows", eval.size());
-        }
+        scored.describe(header);
         Path staging = run.staging(SCORES);
-        ScoreTables.write(spark, scores, run.runId(), o.model(), staging);
-        ObjectNode summary = ScoreSummary.toJson(scores, config.numLayers(), header);
-        run.writeText(new Path(staging, SUMMARY), toJson(summary));
+        writeTables(spark, run, scored.scores(), 0, o.model(), config, header, staging);
         run.commit(staging, SCORES);
         ObjectNode info = JSON.createObjectNode();
         info.put("ppl_drop", o.pplDrop());
-        info.put("tokens", scores.tokens());
+        info.put("tokens", scored.scores().tokens());
         info.put("partitions", partitions);
         info.put("seconds", (System.nanoTime() - start) / 1e9);
         run.markDone(SCORES_STAGE, info);
+    }
+
+    /**
+     * The scores of a model on a run's windows.
+     *
+     * @param ppl the whole model's perplexity on the PPL-drop windows, or null without PPL-drop
+     */
+    public record Scored(LayerScores scores, Double ppl, int pplWindows) {
+        void describe(Map<String, Object> header) {
+            if (ppl != null) {
+                header.put("ppl", ppl);
+                header.put("ppl_windows", pplWindows);
+            }
+        }
+    }
+
+    /** Scores {@code model} on the windows of {@code run}, with the PPL-drop pass when asked. */
+    public static Scored scoreRun(SparkSession spark, String model, int layers, RunFolder run, long windows, int batch,
+            int partitions, boolean pplDrop, Integer pplWindows) {
+        LayerScores scores = score(spark, model, run.path(CalibrationWindows.PATH), windows, batch, partitions).scores();
+        if (!pplDrop) {
+            return new Scored(scores, null, 0);
+        }
+        List<TokenWindow> eval = CalibrationWindows.read(run, windows, pplWindows);
+        PplDropJob.Result drop = PplDropJob.run(spark, model, layers, eval, batch);
+        return new Scored(scores.withLayerRows(drop.drops()), drop.full(), eval.size());
+    }
+
+    /** Writes the three score tables (with their step) and summary.json into {@code dir}. */
+    public static void writeTables(SparkSession spark, RunFolder run, LayerScores scores, int step, String model,
+            LlamaConfig config, Map<String, Object> header, Path dir) {
+        ScoreTables.write(spark, scores, run.runId(), model, step, dir);
+        ObjectNode summary = ScoreSummary.toJson(scores, config.numLayers(), header);
+        run.writeText(new Path(dir, SUMMARY), toJson(summary));
     }
 
     /**
@@ -196,12 +184,6 @@ public final class CalibrateJob {
             }
         });
         return partial.treeAggregate(CalibrationStats.empty(), CalibrationStats::merge, CalibrationStats::merge);
-    }
-
-    /** The first {@code limit} windows by id (all when null). */
-    private static List<TokenWindow> readWindows(RunFolder run, long windows, Integer limit) {
-        long count = limit == null ? windows : Math.min(limit, windows);
-        return WindowFiles.of(run.path(WINDOWS), run.configuration()).read(0, count, run.configuration());
     }
 
     private static JsonNode readJson(RunFolder run, Path file) {

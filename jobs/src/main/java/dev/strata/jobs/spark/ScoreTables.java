@@ -11,9 +11,9 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Writes scores as the three Parquet tables users open in a notebook: layer_scores(run_id, model, layer, metric,
- * value), block_scores(run_id, model, start, length, metric, value) and channel_scores(run_id, model, layer, kind,
- * index, value).
+ * Writes scores as the three Parquet tables users open in a notebook: layer_scores(run_id, model, step, layer,
+ * metric, value), block_scores(run_id, model, step, start, length, metric, value) and channel_scores(run_id, model,
+ * step, layer, kind, index, value). The step is the merge step the model was scored at (0 for the original).
  */
 public final class ScoreTables {
     public static final String LAYER = "layer_scores";
@@ -39,16 +39,17 @@ public final class ScoreTables {
     }
 
     private static StructType keyed() {
-        return new StructType().add("run_id", DataTypes.StringType, false).add("model", DataTypes.StringType, false);
+        return new StructType().add("run_id", DataTypes.StringType, false).add("model", DataTypes.StringType, false)
+                .add("step", DataTypes.IntegerType, false);
     }
 
-    /** Writes the three tables under {@code dir}. */
-    public static void write(SparkSession spark, LayerScores scores, String runId, String model, Path dir) {
-        write(spark, scores.layers(), s -> RowFactory.create(runId, model, s.layer(), s.metric().id(), s.value()),
+    /** Writes the three tables under {@code dir}; {@code step} is the merge step the scores were taken at (0: the original model). */
+    public static void write(SparkSession spark, LayerScores scores, String runId, String model, int step, Path dir) {
+        write(spark, scores.layers(), s -> RowFactory.create(runId, model, step, s.layer(), s.metric().id(), s.value()),
                 LAYER_SCHEMA, new Path(dir, LAYER));
-        write(spark, scores.blocks(), s -> RowFactory.create(runId, model, s.start(), s.length(), s.metric().id(),
+        write(spark, scores.blocks(), s -> RowFactory.create(runId, model, step, s.start(), s.length(), s.metric().id(),
                 s.value()), BLOCK_SCHEMA, new Path(dir, BLOCK));
-        write(spark, scores.channels(), s -> RowFactory.create(runId, model, s.layer(), s.kind().id(), s.index(),
+        write(spark, scores.channels(), s -> RowFactory.create(runId, model, step, s.layer(), s.kind().id(), s.index(),
                 s.value()), CHANNEL_SCHEMA, new Path(dir, CHANNEL));
     }
 

@@ -6,13 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,9 +90,13 @@ class CalibrateCommandTest {
         JsonNode expected = JSON.readTree(clean.resolve("scores/summary.json").toFile());
 
         Path killed = dir.resolve("killed");
-        Process process = startInAnotherJvm(killed, inputs);
+        Path log = dir.resolve("killed.log");
+        List<String> args = new ArrayList<>(List.of("calibrate", "--model", CliRun.STORIES.toString(), "--data",
+                CliRun.TINYSTORIES.toString(), "--out", killed.toString(), "--master", "local[2]"));
+        args.addAll(List.of(inputs));
+        Process process = OtherJvm.start(log, args.toArray(String[]::new));
         try {
-            waitForStage(killed, "windows", process);
+            OtherJvm.waitForStage(killed, "windows", process, log);
         } finally {
             process.destroyForcibly().waitFor();
         }
@@ -133,39 +135,6 @@ class CalibrateCommandTest {
         CliRun missing = CliRun.of("scores", "show", dir.resolve("nowhere").toString());
         assertEquals("strata: error: " + dir.resolve("nowhere") + "/scores/summary.json: does not exist (is "
                 + dir.resolve("nowhere") + " a finished calibration run?)", missing.lastErrLine());
-    }
-
-    private Process startInAnotherJvm(Path out, String... inputs) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true", "-Xmx2g", "-cp", System.getProperty("java.class.path"),
-                StrataCli.class.getName(), "calibrate", "--model", CliRun.STORIES.toString(), "--data",
-                CliRun.TINYSTORIES.toString(), "--out", out.toString(), "--master", "local[2]"));
-        command.addAll(List.of(inputs));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("killed.log").toFile());
-        builder.environment().putAll(Map.of("SPARK_LOCAL_IP", "127.0.0.1"));
-        return builder.start();
-    }
-
-    private void waitForStage(Path out, String stage, Process process) throws Exception {
-        File runFile = out.resolve("run.json").toFile();
-        for (int i = 0; i < 1200; i++) {
-            if (runFile.exists()) {
-                try {
-                    if (JSON.readTree(runFile).path("stages").path(stage).path("done").asBoolean()) {
-                        return;
-                    }
-                } catch (java.io.IOException partialRead) {
-                    // being replaced right now: look again
-                }
-            }
-            if (!process.isAlive()) {
-                throw new AssertionError("the run ended before stage " + stage + ": "
-                        + Files.readString(dir.resolve("killed.log")));
-            }
-            Thread.sleep(25);
-        }
-        throw new AssertionError("stage " + stage + " did not finish within 30 s");
     }
 
     private static void assertSameNumbers(JsonNode expected, JsonNode actual) {

@@ -50,7 +50,7 @@ class CalibrateJobTest {
     }
 
     private static org.apache.hadoop.fs.Path windowsPath() {
-        return new org.apache.hadoop.fs.Path(run.out(), CalibrateJob.WINDOWS);
+        return new org.apache.hadoop.fs.Path(run.out(), CalibrationWindows.PATH);
     }
 
     @Test
