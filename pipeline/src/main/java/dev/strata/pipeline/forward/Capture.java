@@ -15,6 +15,12 @@ public record Capture(boolean hiddenStates, boolean attentionOutputs, boolean ml
         boolean lastHidden) {
     /** Logits only: a plain forward pass. */
     public static final Capture LOGITS = new Capture(false, false, false, true, false);
+    /** Nothing beyond the layer outputs themselves (for running single layers). */
+    public static final Capture NONE = new Capture(false, false, false, false, false);
+    /** The hidden states h_0 .. h_L only. */
+    public static final Capture HIDDEN = new Capture(true, false, false, false, false);
+    /** The hidden states and the logits. */
+    public static final Capture HIDDEN_AND_LOGITS = new Capture(true, false, false, true, false);
     /** The last layer's output only. */
     public static final Capture LAST_HIDDEN = new Capture(false, false, false, false, true);
     /** Everything. */

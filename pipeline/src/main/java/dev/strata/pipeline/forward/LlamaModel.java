@@ -116,6 +116,11 @@ public final class LlamaModel implements AutoCloseable {
         return config;
     }
 
+    /** The rotary position tables, for running single layers. */
+    public Rope rope() {
+        return rope;
+    }
+
     public List<DecoderLayer> layers() {
         return layers;
     }
@@ -269,7 +274,7 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /** Additive mask [1, seq, seq]: 0 where a position may attend (itself and earlier), -inf elsewhere. */
-    private static NDArray causalMask(NDManager scope, int seq) {
+    public static NDArray causalMask(NDManager scope, int seq) {
         NDArray positions = scope.arange(seq);
         NDArray future = positions.expandDims(0).gt(positions.expandDims(1));
         Shape square = new Shape(seq, seq);

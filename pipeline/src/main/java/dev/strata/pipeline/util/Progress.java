@@ -18,6 +18,7 @@ public final class Progress {
     private long done;
     private long tokens;
     private long lastLog = start;
+    private String note;
 
     /**
      * @param stage what is running, e.g. "ppl"
@@ -32,6 +33,12 @@ public final class Progress {
 
     /** Records {@code steps} more steps covering {@code newTokens} tokens. */
     public synchronized void advance(long steps, long newTokens) {
+        advance(steps, newTokens, null);
+    }
+
+    /** As {@link #advance(long, long)}, with a note for the log line (e.g. the current loss), or null. */
+    public synchronized void advance(long steps, long newTokens, String note) {
+        this.note = note;
         done += steps;
         tokens += newTokens;
         long now = System.nanoTime();
@@ -50,6 +57,9 @@ public final class Progress {
         double seconds = Math.max((now - start) / 1e9, 1e-9);
         StringBuilder s = new StringBuilder(stage).append(": ").append(done).append('/').append(total).append(' ')
                 .append(unit).append(String.format(" (%.0f%%)", 100.0 * done / Math.max(total, 1)));
+        if (note != null) {
+            s.append(", ").append(note);
+        }
         if (tokens > 0) {
             s.append(String.format(", %,.0f tokens/s", tokens / seconds));
         }

@@ -1,0 +1,82 @@
+package dev.strata.pipeline.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.data.TokenWindow;
+import dev.strata.pipeline.forward.Capture;
+import dev.strata.pipeline.forward.DecoderLayer;
+import dev.strata.pipeline.forward.Devices;
+import dev.strata.pipeline.forward.ForwardOutput;
+import dev.strata.pipeline.forward.LlamaModel;
+import dev.strata.pipeline.forward.Rope;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Stage 1 of CoMe's hierarchical distillation, for one student layer standing for teacher layers [start, end):
+ * fed the teacher's hidden state h_start, the layer learns to reproduce the teacher's h_end (mean squared error).
+ * Each batch's pair is computed by the teacher on the fly, so the training pairs are never stored.
+ */
+public final class LayerDistillation {
+    private LayerDistillation() {
+    }
+
+    /** The trained layer (weights in their own manager: close the result) and its losses. */
+    public record Result(DecoderLayer layer, NDManager weights, double firstLoss, double lastLoss, double lastEpochLoss,
+            int steps) implements AutoCloseable {
+        @Override
+        public void close() {
+            weights.close();
+        }
+    }
+
+    /**
+     * @param init the student layer before training (copied, not changed)
+     * @param epoch opens the training windows for one pass
+     * @param totalSteps optimiser steps of the whole run (for the schedule)
+     */
+    public static Result train(LlamaModel teacher, DecoderLayer init, int start, int end,
+            Supplier<Iterator<TokenWindow>> epoch, TrainSettings s, int totalSteps, String stage) {
+        int layers = teacher.layers().size();
+        if (start < 0 || end <= start || end > layers) {
+            throw new StrataException("teacher layers [" + start + ", " + end + ") are not a group of the teacher's "
+                    + layers + " layers");
+        }
+        NDManager weights = NDManager.newBaseManager(teacher.device(), Devices.engine().getEngineName());
+        try {
+            DecoderLayer layer = TrainableLayers.copy(init, weights);
+            AdamW adam = new AdamW(TrainableLayers.parameters(layer), s, totalSteps);
+            LlamaModel prefix = teacher.withLayers(teacher.layers().subList(0, end));
+            TrainingLoop.Losses losses = TrainingLoop.run(epoch, s, totalSteps, stage, batch -> {
+                try (NDManager scope = weights.newSubManager()) {
+                    NDArray tokens = teacher.tokens(scope, batch.stream().map(TokenWindow::tokens).toList());
+                    ForwardOutput t = prefix.forward(tokens, Capture.HIDDEN);
+                    return step(layer, teacher.rope(), t.hiddenStates().get(start), t.hiddenStates().get(end), adam);
+                }
+            });
+            return new Result(layer, weights, losses.first(), losses.last(), losses.lastEpochMean(), losses.steps());
+        } catch (RuntimeException ex) {
+            weights.close();
+            throw ex;
+        }
+    }
+
+    /** One optimiser step on MSE(layer(input), target); returns the loss before the step. */
+    static double step(DecoderLayer layer, Rope rope, NDArray input, NDArray target, AdamW adam) {
+        NDManager scope = input.getManager();
+        int seq = (int) input.getShape().get(1);
+        Rope.Tables tables = rope.tables(scope, seq);
+        NDArray mask = LlamaModel.causalMask(scope, seq);
+        double loss;
+        try (Autograd rec = Autograd.record()) {
+            NDArray out = layer.forward(input, tables, mask, Capture.NONE).hidden();
+            NDArray mse = out.sub(target).pow(2).mean();
+            rec.backward(mse);
+            loss = mse.getFloat();
+        }
+        adam.step();
+        return loss;
+    }
+}
