@@ -11,6 +11,9 @@ import java.util.HexFormat;
 import java.util.Map;
 import dev.strata.pipeline.model.Checkpoint;
 import dev.strata.pipeline.model.ModelFolder;
+import dev.strata.pipeline.model.Safetensors;
+import dev.strata.pipeline.model.Tensor;
+import java.util.Collection;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -100,6 +103,47 @@ public final class ModelFiles {
             }
         } catch (IOException ex) {
             throw HadoopFiles.failure(dir, "write the model", ex);
+        }
+    }
+
+    /** Writes tensors as one safetensors file at {@code file} (local, hdfs:// or s3a://). */
+    public static void writeTensors(Collection<Tensor> tensors, Path file, Configuration conf) {
+        try {
+            if (HadoopFiles.isLocal(file)) {
+                java.nio.file.Path local = java.nio.file.Path.of(file.toUri());
+                Files.createDirectories(local.getParent());
+                Safetensors.write(local, tensors, Map.of());
+                return;
+            }
+            java.nio.file.Path tmp = Files.createTempDirectory("strata-tensors-");
+            try {
+                java.nio.file.Path local = tmp.resolve(file.getName());
+                Safetensors.write(local, tensors, Map.of());
+                HadoopFiles.fileSystem(file, conf).copyFromLocalFile(true, true, new Path(local.toUri()), file);
+            } finally {
+                AtomicDirectory.deleteQuietly(tmp);
+            }
+        } catch (IOException ex) {
+            throw HadoopFiles.failure(file, "write", ex);
+        }
+    }
+
+    /** Reads every tensor of a safetensors file (local, hdfs:// or s3a://). */
+    public static Map<String, Tensor> readTensors(Path file, Configuration conf) {
+        if (HadoopFiles.isLocal(file)) {
+            return Safetensors.read(java.nio.file.Path.of(file.toUri()));
+        }
+        try {
+            java.nio.file.Path tmp = Files.createTempDirectory("strata-tensors-");
+            try {
+                java.nio.file.Path local = tmp.resolve(file.getName());
+                HadoopFiles.fileSystem(file, conf).copyToLocalFile(file, new Path(local.toUri()));
+                return Safetensors.read(local);
+            } finally {
+                AtomicDirectory.deleteQuietly(tmp);
+            }
+        } catch (IOException ex) {
+            throw HadoopFiles.failure(file, "read", ex);
         }
     }
 

@@ -11,7 +11,7 @@ import dev.strata.pipeline.StrataException;
  * @param clipNorm largest global gradient norm (larger gradients are scaled down); 0 for no clipping
  */
 public record TrainSettings(double learningRate, double finalLearningRate, double weightDecay, double clipNorm,
-        int epochs, int batch) {
+        int epochs, int batch) implements java.io.Serializable {
 
     public TrainSettings {
         positive(learningRate, "learning_rate");

@@ -1,0 +1,110 @@
+package dev.strata.pipeline.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.data.TokenWindow;
+import dev.strata.pipeline.forward.Capture;
+import dev.strata.pipeline.forward.DecoderLayer;
+import dev.strata.pipeline.forward.Devices;
+import dev.strata.pipeline.forward.ForwardOutput;
+import dev.strata.pipeline.forward.LlamaModel;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Stage 2 of CoMe's hierarchical distillation, end to end on the assembled student: every decoder layer is
+ * trained (embeddings, final norm and head stay as they are) on KL(teacher || student) of the next-token
+ * distributions plus the mean squared error of the hidden states at the group boundaries (student layer i's
+ * output against the teacher's output of the last layer of group i).
+ */
+public final class ModelDistillation {
+    private ModelDistillation() {
+    }
+
+    /** The trained layers (weights in their own manager: close the result) and the losses. */
+    public record Result(List<DecoderLayer> layers, NDManager weights, double firstLoss, double lastLoss,
+            double lastEpochLoss, int steps) implements AutoCloseable {
+        @Override
+        public void close() {
+            weights.close();
+        }
+    }
+
+    /**
+     * @param groupEnds for every student layer i, the teacher layer count whose output it stands for (e.g. [1, 3, 5]
+     *     for a 5-layer teacher whose layers 1 and 2 were merged); ascending, the last equal to the teacher's layers
+     * @param klWeight weight of the KL term, {@code hiddenWeight} of the hidden-state term
+     */
+    public static Result train(LlamaModel teacher, LlamaModel student, int[] groupEnds, double klWeight,
+            double hiddenWeight, Supplier<Iterator<TokenWindow>> epoch, TrainSettings s, int totalSteps, String stage) {
+        checkGroups(teacher, student, groupEnds);
+        NDManager weights = NDManager.newBaseManager(student.device(), Devices.engine().getEngineName());
+        try {
+            List<DecoderLayer> layers = new ArrayList<>();
+            List<NDArray> parameters = new ArrayList<>();
+            for (DecoderLayer l : student.layers()) {
+                DecoderLayer copy = TrainableLayers.copy(l, weights);
+                layers.add(copy);
+                parameters.addAll(TrainableLayers.parameters(copy));
+            }
+            LlamaModel trainee = student.withLayers(layers);
+            AdamW adam = new AdamW(parameters, s, totalSteps);
+            TrainingLoop.Losses losses = TrainingLoop.run(epoch, s, totalSteps, stage, batch -> {
+                try (NDManager scope = weights.newSubManager()) {
+                    NDArray tokens = teacher.tokens(scope, batch.stream().map(TokenWindow::tokens).toList());
+                    ForwardOutput t = teacher.forward(tokens, Capture.HIDDEN_AND_LOGITS);
+                    double loss;
+                    try (Autograd rec = Autograd.record()) {
+                        ForwardOutput o = trainee.forward(tokens, Capture.HIDDEN_AND_LOGITS);
+                        NDArray total = kl(t.logits(), o.logits()).mul((float) klWeight)
+                                .add(boundaryMse(t.hiddenStates(), o.hiddenStates(), groupEnds).mul((float) hiddenWeight));
+                        rec.backward(total);
+                        loss = total.getFloat();
+                    }
+                    adam.step();
+                    return loss;
+                }
+            });
+            return new Result(layers, weights, losses.first(), losses.last(), losses.lastEpochMean(), losses.steps());
+        } catch (RuntimeException ex) {
+            weights.close();
+            throw ex;
+        }
+    }
+
+    /** Mean over positions of KL(teacher || student) of the next-token distributions. */
+    static NDArray kl(NDArray teacherLogits, NDArray studentLogits) {
+        NDArray t = teacherLogits.logSoftmax(-1);
+        NDArray st = studentLogits.logSoftmax(-1);
+        return t.exp().mul(t.sub(st)).sum(new int[] {-1}).mean();
+    }
+
+    /** Mean over the student's layers of the MSE between its output and the teacher's at the group's end. */
+    static NDArray boundaryMse(List<NDArray> teacherHidden, List<NDArray> studentHidden, int[] groupEnds) {
+        NDArray sum = null;
+        for (int i = 0; i < groupEnds.length; i++) {
+            NDArray mse = studentHidden.get(i + 1).sub(teacherHidden.get(groupEnds[i])).pow(2).mean();
+            sum = sum == null ? mse : sum.add(mse);
+        }
+        return sum.div(groupEnds.length);
+    }
+
+    private static void checkGroups(LlamaModel teacher, LlamaModel student, int[] groupEnds) {
+        int n = student.layers().size();
+        if (groupEnds.length != n) {
+            throw new StrataException("the merge plan describes " + groupEnds.length + " layers but the student has " + n);
+        }
+        for (int i = 0; i < n; i++) {
+            if (groupEnds[i] < 1 || (i > 0 && groupEnds[i] <= groupEnds[i - 1])) {
+                throw new StrataException("group ends must ascend from 1, got " + java.util.Arrays.toString(groupEnds));
+            }
+        }
+        if (groupEnds[n - 1] != teacher.layers().size()) {
+            throw new StrataException("the merge plan covers " + groupEnds[n - 1] + " teacher layers but the teacher has "
+                    + teacher.layers().size());
+        }
+    }
+}
