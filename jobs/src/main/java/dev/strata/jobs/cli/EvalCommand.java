@@ -55,7 +55,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        EvalJob.Options options = new EvalJob.Options(models, tasks, limit, dataDir, out, batchTokens, shardExamples, scores);
+        EvalJob.Options options = new EvalJob.Options(models, null, tasks, limit, dataDir, out, batchTokens, shardExamples, scores);
         try (Sessions.Lazy spark = Sessions.lazy(master, "eval")) {
             EvalJob.Result r = EvalJob.run(options, spark);
             LOG.info("eval: report in {}/eval/report.html", r.out());

@@ -12,7 +12,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "strata", mixinStandardHelpOptions = true, version = "strata 0.1.0",
         description = "Makes large language models smaller by removing and merging whole transformer layers.",
         subcommands = {ConvertCommand.class, PplCommand.class, GenerateCommand.class, CalibrateCommand.class,
-            ScoresCommand.class, EvalCommand.class, MergeCommand.class, DistillCommand.class, PruneCommand.class, BenchCommand.class,
+            ScoresCommand.class, EvalCommand.class, MergeCommand.class, DistillCommand.class, PruneCommand.class, RunCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class StrataCli {
     private static final Logger ERR = LogManager.getLogger("strata.err");

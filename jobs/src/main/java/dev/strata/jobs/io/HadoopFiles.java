@@ -78,6 +78,15 @@ public final class HadoopFiles {
         return scheme == null || scheme.equals("file");
     }
 
+    /** True when {@code path} exists. */
+    public static boolean exists(Path path, Configuration conf) {
+        try {
+            return fileSystem(path, conf).exists(path);
+        } catch (IOException ex) {
+            throw failure(path, "look up", ex);
+        }
+    }
+
     /** A small file's text (UTF-8); a missing file is an error naming it, with {@code hint} appended. */
     public static String readText(Path file, Configuration conf, String hint) {
         try (java.io.InputStream in = fileSystem(file, conf).open(file)) {

@@ -74,9 +74,11 @@ public final class EvalJob {
      * @param limit examples per task (windows for text tasks), null for all
      * @param dataDir the local folder holding the task data (../shared/data's layout)
      * @param shardExamples examples of a choice task per Spark task (rounded up to whole batching groups)
-     * @param scores a calibration run whose layer scores the HTML report charts, or null
+     * @param scores a calibration run (or a scores folder holding summary.json) whose layer scores the HTML report
+     *     charts, or null
+     * @param labels the models' names in the report, in the order of {@code models}; null to name them by folder
      */
-    public record Options(List<String> models, String tasks, Integer limit, String dataDir, String out, int batchTokens,
+    public record Options(List<String> models, List<String> labels, String tasks, Integer limit, String dataDir, String out, int batchTokens,
             int shardExamples, String scores) {
     }
 
@@ -92,6 +94,9 @@ public final class EvalJob {
     }
 
     public static Result run(Options o, Supplier<SparkSession> spark) {
+        if (o.labels() != null && o.labels().size() != o.models().size()) {
+            throw new IllegalArgumentException(o.labels().size() + " labels for " + o.models().size() + " models");
+        }
         if (o.models().isEmpty()) {
             throw new StrataException("--model: give at least one model folder (the first is the original)");
         }
@@ -144,7 +149,7 @@ public final class EvalJob {
             LOG.info("eval: reusing the log-likelihoods in {}", run.path(LOGLIK));
         }
         if (!run.isDone(REPORT_STAGE) || !reused) {
-            writeReport(spark.get(), run, models, tasks, configs, layerScores);
+            writeReport(spark.get(), run, models, o.labels() == null ? models : o.labels(), tasks, configs, layerScores);
         }
         return new Result(run.root(), run.readText(run.path(REPORT + "/report.md")), reused);
     }
@@ -225,8 +230,8 @@ public final class EvalJob {
     }
 
     /** Derives every metric from the log-likelihood table and writes report.json, report.md and report.html. */
-    private static void writeReport(SparkSession spark, RunFolder run, List<String> models, List<Task> tasks,
-            Map<String, LlamaConfig> configs, Map<String, List<Double>> layerScores) {
+    private static void writeReport(SparkSession spark, RunFolder run, List<String> models, List<String> labels,
+            List<Task> tasks, Map<String, LlamaConfig> configs, Map<String, List<Double>> layerScores) {
         Map<String, Map<String, List<OptionScore>>> rows = new LinkedHashMap<>();
         for (String m : models) {
             Map<String, List<OptionScore>> byTask = new LinkedHashMap<>();
@@ -238,8 +243,12 @@ public final class EvalJob {
                     r.getDouble(4), r.getInt(5), r.getInt(6), r.getBoolean(7), r.getBoolean(8)));
         }
         Map<String, Long> parameters = new LinkedHashMap<>();
-        configs.forEach((m, c) -> parameters.put(m, c.parameterCount()));
-        EvalReport report = EvalReport.build(tasks, parameters, rows, layerScores);
+        Map<String, Map<String, List<OptionScore>>> named = new LinkedHashMap<>();
+        for (int i = 0; i < models.size(); i++) {
+            parameters.put(labels.get(i), configs.get(models.get(i)).parameterCount());
+            named.put(labels.get(i), rows.get(models.get(i)));
+        }
+        EvalReport report = EvalReport.build(tasks, parameters, named, layerScores);
         run.writeText(run.path(REPORT + "/report.json"), ReportText.json(report));
         run.writeText(run.path(REPORT + "/report.md"), ReportText.markdown(report));
         run.writeText(run.path(REPORT + "/report.html"), ReportHtml.html(report));
@@ -249,7 +258,10 @@ public final class EvalJob {
 
     /** metric -> values by layer, from a calibration run's summary.json. */
     private static Map<String, List<Double>> layerScores(String calibrationRun) {
-        Path summary = new Path(HadoopFiles.path(calibrationRun), CalibrateJob.SCORES + "/" + CalibrateJob.SUMMARY);
+        Path given = HadoopFiles.path(calibrationRun);
+        Path direct = new Path(given, CalibrateJob.SUMMARY);
+        Path summary = HadoopFiles.exists(direct, HadoopFiles.configuration()) ? direct
+                : new Path(given, CalibrateJob.SCORES + "/" + CalibrateJob.SUMMARY);
         String text = HadoopFiles.readText(summary, HadoopFiles.configuration(), " (is --scores a finished calibration run?)");
         Map<String, List<Double>> out = new LinkedHashMap<>();
         try {

@@ -1,0 +1,41 @@
+package dev.strata.jobs.cli;
+
+import dev.strata.jobs.spark.RecipeRunner;
+import dev.strata.jobs.spark.Sessions;
+import dev.strata.pipeline.recipe.Recipe;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** strata run: a whole compression recipe, stage after stage, each skipped when already finished. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Run a compression recipe (YAML, see conf/recipes/): calibrate -> merge -> distill -> evaluate "
+            + "the original and every result -> export the model and a report.",
+            "Every stage is skipped when its output is already there, so an interrupted run continues where it stopped."})
+final class RunCommand implements Callable<Integer> {
+    private static final Logger LOG = LogManager.getLogger(RunCommand.class);
+
+    @Parameters(index = "0", paramLabel = "RECIPE", description = "The recipe file (YAML).")
+    Path recipe;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Run folder (default: the recipe's 'out', else runs/NAME).")
+    String out;
+
+    @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: spark-submit's, else local[*]).")
+    String master;
+
+    @Override
+    public Integer call() {
+        Recipe r = Recipe.read(recipe);
+        try (Sessions.Lazy spark = Sessions.lazy(master, "run " + r.name())) {
+            RecipeRunner.Result result = RecipeRunner.run(r, out, spark);
+            System.out.print(result.markdown());
+            LOG.info("run: model in {}, report in {}/report.html", result.model(), result.out());
+        }
+        return 0;
+    }
+}
