@@ -25,8 +25,8 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Runs a CoMe recipe end to end: calibrate and merge progressively (OUT/merge), distill every target
  * (OUT/distill-K), the one-shot removal baselines (OUT/prune-METHOD-K), evaluate the original and every result
- * side by side (OUT/eval), export the smallest distilled model (OUT/model) and write OUT/report.md and
- * OUT/report.html. Each stage is its own run folder, which resumes its own finished work (or refuses, naming the
+ * side by side (OUT/eval), export the smallest distilled model (OUT/model) and write OUT/report.md,
+ * OUT/report.json and OUT/report.html. Each stage is its own run folder, which resumes its own finished work (or refuses, naming the
  * key, when the recipe changed what it was run with); export and report are done once.
  */
 public final class RecipeRunner {
@@ -111,7 +111,9 @@ public final class RecipeRunner {
         });
         once(run, "report", seconds, () -> {
             run.writeText(run.path("report.md"), report(recipe, run, all, config));
-            run.writeText(run.path("report.html"), run.readText(new Path(root + "/eval/" + EvalJob.REPORT + "/report.html")));
+            for (String file : List.of("report.html", "report.json")) {
+                run.writeText(run.path(file), run.readText(new Path(root + "/eval/" + EvalJob.REPORT + "/" + file)));
+            }
             return null;
         });
         LOG.info("recipe {}: model in {}, report in {}", recipe.name(), run.path(MODEL), run.path("report.md"));
