@@ -1,6 +1,13 @@
 package dev.strata.jobs.cli;
 
 import dev.strata.pipeline.bench.ForwardBenchmark;
+import dev.strata.pipeline.bench.MergeBenchmark;
+import dev.strata.jobs.spark.RecipeRunner;
+import dev.strata.jobs.spark.Sessions;
+import dev.strata.pipeline.recipe.Recipe;
+import dev.strata.pipeline.util.AtomicDirectory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import dev.strata.pipeline.bench.ModelShape;
 import dev.strata.jobs.spark.CalibrateBenchmark;
 import dev.strata.jobs.spark.EvalBenchmark;
@@ -11,7 +18,8 @@ import picocli.CommandLine.Option;
 
 /** strata bench: benchmarks that print figures (not tests). */
 @Command(name = "bench", description = "Benchmarks; each prints its figures as ratios measured in one run.",
-        subcommands = {BenchCommand.Forward.class, BenchCommand.Calibrate.class, BenchCommand.Eval.class}, mixinStandardHelpOptions = true)
+        subcommands = {BenchCommand.Forward.class, BenchCommand.Calibrate.class, BenchCommand.Eval.class,
+            BenchCommand.Merge.class}, mixinStandardHelpOptions = true)
 final class BenchCommand {
 
     @Command(name = "forward", mixinStandardHelpOptions = true,
@@ -160,6 +168,61 @@ final class BenchCommand {
                     .put("local2_examples_per_second", r.local2PerSecond(),
                             String.format("%.1f (eval job, Spark local[2])", r.local2PerSecond()))
                     .put("local2_over_local1", r.local2OverLocal1(), String.format("%.2fx", r.local2OverLocal1()))
+                    .print(json);
+            return 0;
+        }
+    }
+
+    @Command(name = "merge", mixinStandardHelpOptions = true,
+            description = {"Wall time per stage of a CoMe recipe (run into a scratch folder), and the merge step alone on "
+                + "random weights of a real shape against the memory-copy rate of the same bytes."})
+    static final class Merge implements Callable<Integer> {
+        @Option(names = "--recipe", paramLabel = "FILE", defaultValue = "conf/recipes/come-stories260k.yaml",
+                description = "The recipe to time (default: ${DEFAULT-VALUE}); 'none' skips it.")
+        String recipe;
+
+        @Option(names = "--shape", defaultValue = "llama2-7b",
+                description = "Shape of the two random layers the merge step is timed on (default: ${DEFAULT-VALUE}).")
+        String shape;
+
+        @Option(names = "--repetitions", paramLabel = "N", defaultValue = "3", description = "Timed merges (default: ${DEFAULT-VALUE}).")
+        int repetitions;
+
+        @Option(names = "--master", paramLabel = "URL", description = "Spark master of the recipe (default: local[*]).")
+        String master;
+
+        @Option(names = "--json", description = "Print the result as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            Report report = new Report();
+            if (!recipe.equals("none")) {
+                Path scratch = Files.createTempDirectory("strata-bench-merge-");
+                try (Sessions.Lazy spark = Sessions.lazy(master, "bench merge")) {
+                    Recipe r = Recipe.read(Path.of(recipe));
+                    RecipeRunner.Result result = RecipeRunner.run(r,
+                            scratch.resolve("run").toString(), spark);
+                    double total = 0;
+                    for (var e : result.stageSeconds().entrySet()) {
+                        report.put("recipe_" + e.getKey().replace('-', '_') + "_seconds", e.getValue(),
+                                String.format("%.1f", e.getValue()));
+                        total += e.getValue();
+                    }
+                    report.put("recipe_total_seconds", total, String.format("%.1f (%.0f%% of the 10-minute goal)", total,
+                            100 * total / 600));
+                } finally {
+                    AtomicDirectory.deleteQuietly(scratch);
+                }
+            }
+            MergeBenchmark.Result m = MergeBenchmark.run(
+                    ModelShape.parse(shape), repetitions);
+            report.put("merge_shape", m.shape())
+                    .put("merge_layer_mb", m.layerBytes() / 1e6, String.format("%.0f", m.layerBytes() / 1e6))
+                    .put("merge_step_seconds", m.mergeSeconds(), String.format("%.3f (median of %d)", m.mergeSeconds(),
+                            repetitions))
+                    .put("copy_seconds", m.copySeconds(), String.format("%.3f (3 layers' bytes)", m.copySeconds()))
+                    .put("merge_vs_copy", m.ratio(), String.format("%.1f%% of the memory-copy rate", 100 * m.ratio()))
                     .print(json);
             return 0;
         }
