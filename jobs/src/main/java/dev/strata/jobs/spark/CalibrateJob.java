@@ -4,28 +4,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.strata.jobs.io.CalibrationText;
 import dev.strata.jobs.io.HadoopFiles;
-import dev.strata.jobs.io.ModelFiles;
 import dev.strata.jobs.io.RunFolder;
 import dev.strata.jobs.io.WindowFiles;
 import dev.strata.pipeline.StrataException;
-import dev.strata.pipeline.util.Require;
 import dev.strata.pipeline.data.TokenWindow;
 import dev.strata.pipeline.model.LlamaConfig;
-import dev.strata.pipeline.model.ModelFolder;
 import dev.strata.pipeline.score.CalibrationStats;
 import dev.strata.pipeline.score.LayerScores;
 import dev.strata.pipeline.score.ScoreSummary;
 import dev.strata.pipeline.score.Scorer;
-import dev.strata.pipeline.tokenize.Tokenizer;
 import dev.strata.pipeline.util.Progress;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -73,26 +67,17 @@ public final class CalibrateJob {
 
     /** Runs (or resumes) the job; {@code spark} is started only once the inputs are checked. */
     public static Result run(Options given, Supplier<SparkSession> spark) {
-        // absolute addresses: the run's identity, and what executors elsewhere can open
-        Options o = new Options(HadoopFiles.path(given.model()).toString(), HadoopFiles.path(given.data()).toString(),
-                given.out(), given.seqLen(), given.samples(), given.seed(), given.batch(), given.partitions(),
-                given.pplDrop(), given.pplWindows());
-        Require.positive("--batch", o.batch());
-        Require.positive("--samples", o.samples());
-        Require.positive("--partitions", o.partitions());
-        Require.positive("--ppl-windows", o.pplWindows());
-        Configuration conf = HadoopFiles.configuration();
-        java.nio.file.Path metadata = ModelFiles.localMetadata(HadoopFiles.path(o.model()), conf);
-        LlamaConfig config = ModelFolder.readConfig(metadata);
-        int seqLen = CalibrationWindows.seqLen(o.seqLen(), config, given.model());
-        CalibrationWindows windowSpec = new CalibrationWindows(o.data(), given.data(), seqLen, o.samples(), o.seed());
-        ObjectNode inputs = JSON.createObjectNode();
-        inputs.put("model", o.model());
-        windowSpec.describe(inputs);
+        CalibrationInputs in = CalibrationInputs.check(given.model(), given.data(), given.seqLen(), given.samples(),
+                given.seed(), given.batch(), given.partitions(), given.pplWindows());
+        Options o = new Options(in.model(), in.windows().data(), given.out(), given.seqLen(), given.samples(),
+                given.seed(), given.batch(), given.partitions(), given.pplDrop(), given.pplWindows());
+        LlamaConfig config = in.config();
+        int seqLen = in.windows().seqLen();
+        ObjectNode inputs = in.identity();
         RunFolder run = RunFolder.open(o.out(), "--out", "calibrate", inputs);
 
         boolean windowsReused = run.isDone(CalibrationWindows.STAGE);
-        long windows = windowSpec.ensure(run, metadata, config, spark);
+        long windows = in.windows().ensure(run, in.metadata(), config, spark);
 
         boolean scoresReused = run.isDone(SCORES_STAGE) && (!o.pplDrop() || run.stage(SCORES_STAGE).path("ppl_drop").asBoolean());
         if (!scoresReused) {

@@ -10,7 +10,6 @@ import dev.strata.jobs.io.WindowFiles;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.compress.MergePlan;
 import dev.strata.pipeline.forward.DecoderLayer;
-import dev.strata.pipeline.forward.LlamaModel;
 import dev.strata.pipeline.model.Checkpoint;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.LlamaLayout.LayerTensor;

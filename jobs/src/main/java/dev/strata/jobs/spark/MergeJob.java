@@ -13,7 +13,6 @@ import dev.strata.pipeline.compress.PairMetric;
 import dev.strata.pipeline.model.Checkpoint;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.ModelFolder;
-import dev.strata.pipeline.util.Require;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -68,21 +67,13 @@ public final class MergeJob {
 
     /** Runs (or resumes) the merge; {@code spark} is started only once the inputs are checked. */
     public static Result run(Options given, Supplier<SparkSession> spark) {
-        String model = HadoopFiles.path(given.model()).toString();
-        String data = HadoopFiles.path(given.data()).toString();
-        Require.positive("--batch", given.batch());
-        Require.positive("--samples", given.samples());
-        Require.positive("--partitions", given.partitions());
-        Require.positive("--ppl-windows", given.pplWindows());
-        Configuration conf = HadoopFiles.configuration();
-        java.nio.file.Path metadata = ModelFiles.localMetadata(HadoopFiles.path(model), conf);
-        LlamaConfig config = ModelFolder.readConfig(metadata);
+        CalibrationInputs in = CalibrationInputs.check(given.model(), given.data(), given.seqLen(), given.samples(),
+                given.seed(), given.batch(), given.partitions(), given.pplWindows());
+        String model = in.model();
+        LlamaConfig config = in.config();
         int target = targetLayers(config, given.targetLayers(), given.targetParams());
-        int seqLen = CalibrationWindows.seqLen(given.seqLen(), config, given.model());
-        CalibrationWindows windowSpec = new CalibrationWindows(data, given.data(), seqLen, given.samples(), given.seed());
-        ObjectNode inputs = JSON.createObjectNode();
-        inputs.put("model", model);
-        windowSpec.describe(inputs);
+        int seqLen = in.windows().seqLen();
+        ObjectNode inputs = in.identity();
         inputs.put("target_layers", target);
         inputs.put("pair_metric", given.pairMetric().id());
         inputs.put("no_remerge", given.noRemerge());
@@ -90,7 +81,7 @@ public final class MergeJob {
             inputs.put("ppl_windows", given.pplWindows());
         }
         RunFolder run = RunFolder.open(given.out(), "--out", KIND, inputs);
-        long windows = windowSpec.ensure(run, metadata, config, spark);
+        long windows = in.windows().ensure(run, in.metadata(), config, spark);
 
         ComeMerger come = new ComeMerger(given.pairMetric(), given.noRemerge());
         int steps = config.numLayers() - target;

@@ -10,12 +10,10 @@ import dev.strata.pipeline.compress.LayerRemoval;
 import dev.strata.pipeline.model.Checkpoint;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.ModelFolder;
-import dev.strata.pipeline.util.Require;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -47,25 +45,17 @@ public final class PruneJob {
     }
 
     public static Result run(Options given, Supplier<SparkSession> spark) {
-        String model = HadoopFiles.path(given.model()).toString();
-        String data = HadoopFiles.path(given.data()).toString();
-        Require.positive("--batch", given.batch());
-        Require.positive("--samples", given.samples());
-        Require.positive("--partitions", given.partitions());
-        Require.positive("--ppl-windows", given.pplWindows());
-        Configuration conf = HadoopFiles.configuration();
-        java.nio.file.Path metadata = ModelFiles.localMetadata(HadoopFiles.path(model), conf);
-        LlamaConfig config = ModelFolder.readConfig(metadata);
+        CalibrationInputs in = CalibrationInputs.check(given.model(), given.data(), given.seqLen(), given.samples(),
+                given.seed(), given.batch(), given.partitions(), given.pplWindows());
+        String model = in.model();
+        LlamaConfig config = in.config();
         int remove = removals(config, given.layers(), given.targetParams());
-        int seqLen = CalibrationWindows.seqLen(given.seqLen(), config, given.model());
-        CalibrationWindows windowSpec = new CalibrationWindows(data, given.data(), seqLen, given.samples(), given.seed());
-        ObjectNode inputs = JSON.createObjectNode();
-        inputs.put("model", model);
-        windowSpec.describe(inputs);
+        int seqLen = in.windows().seqLen();
+        ObjectNode inputs = in.identity();
         inputs.put("method", given.method().id());
         inputs.put("remove_layers", remove);
         RunFolder run = RunFolder.open(given.out(), "--out", KIND, inputs);
-        long windows = windowSpec.ensure(run, metadata, config, spark);
+        long windows = in.windows().ensure(run, in.metadata(), config, spark);
         if (run.isDone(STAGE)) {
             LOG.info("prune: reusing {}", run.path(FINAL_MODEL));
         } else {

@@ -11,7 +11,6 @@ import dev.strata.pipeline.forward.ForwardOutput;
 import dev.strata.pipeline.forward.LlamaModel;
 import dev.strata.pipeline.forward.Rope;
 import java.util.Iterator;
-import java.util.List;
 import java.util.function.Supplier;
 
 /**
