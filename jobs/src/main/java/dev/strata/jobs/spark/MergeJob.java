@@ -119,6 +119,7 @@ public final class MergeJob {
         header.put("run_id", run.runId());
         header.put("model", current);
         header.put("step", step - 1);
+        header.put("data", HadoopFiles.path(o.data()).toString());
         header.put("seq_len", seqLen);
         scored.describe(header);
         Path scores = run.staging(scoresPath(step - 1));

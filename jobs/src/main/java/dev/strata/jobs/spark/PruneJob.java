@@ -75,6 +75,7 @@ public final class PruneJob {
         Map<String, Object> header = new LinkedHashMap<>();
         header.put("run_id", run.runId());
         header.put("model", model);
+        header.put("data", HadoopFiles.path(o.data()).toString());
         header.put("seq_len", seqLen);
         scored.describe(header);
         Path scores = run.staging(MergeJob.scoresPath(0));

@@ -47,10 +47,10 @@ class RunCommandTest {
 
         // the product reloads anywhere a Llama loads, with the perplexity the pipeline reported
         assertEquals(3, ModelFolder.readConfig(out.resolve("model")).numLayers());
-        CliRun ppl = CliRun.of("ppl", "--model", out.resolve("model").toString(), "--data", CliRun.TINYSTORIES.toString());
+        CliRun ppl = CliRun.of("ppl", "--model", out.resolve("model").toString(), "--data", CliRun.TINYSTORIES.toString(),
+                "--json");
         assertEquals(0, ppl.exitCode(), ppl.err());
-        double reloaded = Double.parseDouble(ppl.out().lines().filter(l -> l.startsWith("perplexity"))
-                .findFirst().orElseThrow().replaceAll("[^0-9.]", ""));
+        double reloaded = JSON.readTree(ppl.out()).path("perplexity").asDouble(Double.NaN);
         assertEquals(ppl(report, "come merge+distill 3L"), reloaded, 1e-4);
 
         CliRun again = CliRun.of("run", recipe.toString(), "--out", out.toString(), "--master", "local[2]");

@@ -119,7 +119,8 @@ class CalibrateJobTest {
         Dataset<Row> channels = spark.read().parquet(scores + "/" + ScoreTables.CHANNEL);
         assertEquals(5 * 172, channels.where("kind = 'mlp'").count());
         assertEquals(5 * 4, channels.where("kind = 'attention'").count());
-        double bi2 = layers.where("metric = 'block_influence' AND layer = 2").first().getDouble(4);
+        double bi2 = layers.where("metric = 'block_influence' AND layer = 2").first().<Double>getAs("value");
+        assertEquals(0, layers.where("step != 0").count(), "a calibration run scores the original model: step 0");
         assertEquals(run.summary().path("layer_scores").path("block_influence").get(2).asDouble(), bi2, 0);
     }
 
