@@ -1,5 +1,6 @@
 package dev.strata.pipeline.train;
 
+import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.data.TokenWindow;
 import dev.strata.pipeline.data.WindowBatches;
 import dev.strata.pipeline.util.Progress;
@@ -35,6 +36,10 @@ final class TrainingLoop {
             while (batches.hasNext()) {
                 List<TokenWindow> batch = batches.next();
                 double loss = step.applyAsDouble(batch);
+                if (!Double.isFinite(loss)) {
+                    throw new StrataException(stage + ": the loss became " + loss + " at step " + (epochSteps + 1)
+                            + " of epoch " + (e + 1) + " (last finite loss " + last + "); lower the learning rate");
+                }
                 if (Double.isNaN(first)) {
                     first = loss;
                 }
