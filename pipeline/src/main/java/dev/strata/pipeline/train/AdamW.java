@@ -2,6 +2,7 @@ package dev.strata.pipeline.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.strata.pipeline.StrataException;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.CosineTracker;
 import ai.djl.training.tracker.ParameterTracker;
@@ -42,6 +43,12 @@ public final class AdamW {
                 squares += grads[i].pow(2).sum().getFloat();
             }
             double norm = Math.sqrt(squares);
+            if (!Double.isFinite(norm)) {
+                for (int i = 0; i < grads.length; i++) {
+                    Autograd.zeroGradient(parameters.get(i));
+                }
+                throw new StrataException("the gradient norm is " + norm + " (not finite); no update was made");
+            }
             float scale = clipNorm > 0 && norm > clipNorm ? (float) (clipNorm / norm) : 1f;
             for (int i = 0; i < grads.length; i++) {
                 NDArray g = scale == 1f ? grads[i] : grads[i].mul(scale);
