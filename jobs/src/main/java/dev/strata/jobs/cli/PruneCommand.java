@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 @Command(name = "prune", mixinStandardHelpOptions = true,
         description = {"Remove whole layers in one shot by a calibration score: bi (ShortGPT, lowest block influence) "
             + "or ppl-drop (lowest perplexity increase).",
-            "Writes OUT/scores/step-000 and OUT/models/final (with prune_plan.json); a rerun reuses finished stages."})
+            "Writes OUT/scores/step-000 and OUT/models/final (with prune_plan.json); a rerun reuses finished stages.",
+            "LLM-Streamline (remove a block, train a replacement): strata prune streamline --help."})
 final class PruneCommand implements Callable<Integer> {
     private static final Logger LOG = LogManager.getLogger(PruneCommand.class);
 

@@ -12,7 +12,8 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "strata", mixinStandardHelpOptions = true, version = "strata 0.1.0",
         description = "Makes large language models smaller by removing and merging whole transformer layers.",
         subcommands = {ConvertCommand.class, PplCommand.class, GenerateCommand.class, CalibrateCommand.class,
-            ScoresCommand.class, EvalCommand.class, MergeCommand.class, DistillCommand.class, PruneCommand.class, RunCommand.class, BenchCommand.class,
+            ScoresCommand.class, EvalCommand.class, MergeCommand.class, DistillCommand.class, PruneCommand.class, StreamlineCommand.class,
+            RunCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class StrataCli {
     private static final Logger ERR = LogManager.getLogger("strata.err");
@@ -37,7 +38,22 @@ public final class StrataCli {
             return new CommandLine.RunLast().execute(parsed);
         });
         cli.setExecutionExceptionHandler((ex, command, parsed) -> root.report(ex));
-        return cli.execute(args);
+        return cli.execute(joinStreamline(args));
+    }
+
+    /** "prune streamline" (two words on the command line) names one command, {@link StreamlineCommand}. */
+    static String[] joinStreamline(String[] args) {
+        int i = 0;
+        while (i < args.length && args[i].startsWith("-")) {
+            i += args[i].equals("--threads") ? 2 : 1; // the global options come first
+        }
+        if (i + 1 < args.length && args[i].equals("prune") && args[i + 1].equals("streamline")) {
+            java.util.List<String> joined = new java.util.ArrayList<>(java.util.Arrays.asList(args));
+            joined.subList(i, i + 2).clear();
+            joined.add(i, StreamlineCommand.NAME);
+            return joined.toArray(String[]::new);
+        }
+        return args;
     }
 
     private void applyGlobalOptions() {

@@ -20,6 +20,8 @@ import dev.strata.pipeline.surgery.LayerWeights;
 import dev.strata.pipeline.train.LayerDistillation;
 import dev.strata.pipeline.train.ModelDistillation;
 import dev.strata.pipeline.train.TrainSettings;
+import dev.strata.pipeline.train.TrainedLayer;
+import dev.strata.pipeline.train.TrainableLayers;
 import dev.strata.pipeline.util.Require;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -152,7 +154,8 @@ public final class DistillJob {
                     Configuration conf = HadoopFiles.configuration();
                     try (ModelCache.Lease t = ModelCache.acquire(teacher, TaskResources.device());
                             ModelCache.Lease s = ModelCache.acquire(student, TaskResources.device());
-                            LayerDistillation.Result r = LayerDistillation.train(t.model(), s.model().layers().get(i),
+                            TrainedLayer r = LayerDistillation.train(t.model(), s.model().layers().get(i),
+                                    TrainableLayers.Part.WHOLE_LAYER,
                                     groups[i][0], groups[i][1], () -> files.stream(0, windows, CalibrateJob.READ_CHUNK, conf),
                                     settings, steps, "distill layer " + i + " (teacher " + groups[i][0] + ".." + (groups[i][1] - 1) + ")")) {
                         List<DecoderLayer> layers = new ArrayList<>(s.model().layers());

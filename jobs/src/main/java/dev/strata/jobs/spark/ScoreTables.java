@@ -1,12 +1,16 @@
 package dev.strata.jobs.spark;
 
+import dev.strata.jobs.io.HadoopFiles;
+import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.score.LayerScores;
+import dev.strata.pipeline.score.Metric;
 import java.util.List;
 import java.util.function.Function;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -51,6 +55,26 @@ public final class ScoreTables {
                 s.value()), BLOCK_SCHEMA, new Path(dir, BLOCK));
         write(spark, scores.channels(), s -> RowFactory.create(runId, model, step, s.layer(), s.kind().id(), s.index(),
                 s.value()), CHANNEL_SCHEMA, new Path(dir, CHANNEL));
+    }
+
+    /**
+     * The block scores of {@code metric} in the block_scores table under {@code dir} (as written by {@link #write}),
+     * or under dir/scores (a calibration run's folder).
+     */
+    public static List<LayerScores.BlockScore> readBlocks(SparkSession spark, Path dir, Metric metric) {
+        org.apache.hadoop.conf.Configuration conf = HadoopFiles.configuration();
+        Path table = new Path(dir, BLOCK);
+        if (!HadoopFiles.exists(table, conf) && HadoopFiles.exists(new Path(dir, "scores/" + BLOCK), conf)) {
+            table = new Path(dir, "scores/" + BLOCK);
+        }
+        if (!HadoopFiles.exists(table, conf)) {
+            throw new StrataException(HadoopFiles.display(dir) + ": no " + BLOCK + " table (not a finished scoring run?)");
+        }
+        return spark.read().parquet(table.toString()).filter(functions.col("metric").equalTo(metric.id()))
+                .orderBy("length", "start").collectAsList().stream()
+                .map(r -> new LayerScores.BlockScore(r.getInt(r.fieldIndex("start")), r.getInt(r.fieldIndex("length")),
+                        metric, r.getDouble(r.fieldIndex("value"))))
+                .toList();
     }
 
     private static <T> void write(SparkSession spark, List<T> rows, Function<T, Row> toRow, StructType schema, Path path) {

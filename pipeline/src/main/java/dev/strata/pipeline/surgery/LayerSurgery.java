@@ -82,4 +82,22 @@ public final class LayerSurgery {
         }
         return withLayers(checkpoint, kept);
     }
+
+    /**
+     * The checkpoint with the {@code length} layers from {@code start} replaced by {@code replacement}, or only
+     * removed when it is null.
+     */
+    public static Checkpoint replaceBlock(Checkpoint checkpoint, int start, int length, LayerWeights replacement) {
+        int n = checkpoint.config().numLayers();
+        if (start < 0 || length < 1 || start + length > n) {
+            throw new StrataException("no block of " + length + " layer(s) from " + start + " in a model with layers 0.."
+                    + (n - 1));
+        }
+        List<LayerWeights> layers = new ArrayList<>(layers(checkpoint));
+        layers.subList(start, start + length).clear();
+        if (replacement != null) {
+            layers.add(start, replacement);
+        }
+        return withLayers(checkpoint, layers);
+    }
 }

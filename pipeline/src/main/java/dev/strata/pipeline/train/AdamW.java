@@ -47,7 +47,8 @@ public final class AdamW {
                 for (int i = 0; i < grads.length; i++) {
                     Autograd.zeroGradient(parameters.get(i));
                 }
-                throw new StrataException("the gradient norm is " + norm + " (not finite); no update was made");
+                throw new StrataException("the gradient norm is " + norm + " (not finite); no update was made; "
+                        + nonFinite(grads));
             }
             float scale = clipNorm > 0 && norm > clipNorm ? (float) (clipNorm / norm) : 1f;
             for (int i = 0; i < grads.length; i++) {
@@ -57,5 +58,18 @@ public final class AdamW {
             }
             return norm;
         }
+    }
+
+    /** Which gradients and weights hold values that are not finite, with their largest magnitudes. */
+    private String nonFinite(NDArray[] grads) {
+        StringBuilder out = new StringBuilder("parameters (index: max |grad|, max |weight|):");
+        for (int i = 0; i < grads.length; i++) {
+            float g = grads[i].abs().max().getFloat();
+            float w = parameters.get(i).abs().max().getFloat();
+            if (!Float.isFinite(g) || !Float.isFinite(w) || g > 1e6) {
+                out.append(String.format(" %d: %.3g, %.3g;", i, g, w));
+            }
+        }
+        return out.toString();
     }
 }

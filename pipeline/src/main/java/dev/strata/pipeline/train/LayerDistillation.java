@@ -14,29 +14,22 @@ import java.util.Iterator;
 import java.util.function.Supplier;
 
 /**
- * Stage 1 of CoMe's hierarchical distillation, for one student layer standing for teacher layers [start, end):
- * fed the teacher's hidden state h_start, the layer learns to reproduce the teacher's h_end (mean squared error).
- * Each batch's pair is computed by the teacher on the fly, so the training pairs are never stored.
+ * Trains one layer standing for teacher layers [start, end): fed the teacher's hidden state h_start, the layer learns
+ * to reproduce the teacher's h_end (mean squared error). This is stage 1 of CoMe's hierarchical distillation (a
+ * merged layer for its group) and LLM-Streamline's replacement training (one layer for a pruned block). Each batch's
+ * pair is computed by the teacher on the fly, so the training pairs are never stored.
  */
 public final class LayerDistillation {
     private LayerDistillation() {
     }
 
-    /** The trained layer (weights in their own manager: close the result) and its losses. */
-    public record Result(DecoderLayer layer, NDManager weights, double firstLoss, double lastLoss, double lastEpochLoss,
-            int steps) implements AutoCloseable {
-        @Override
-        public void close() {
-            weights.close();
-        }
-    }
-
     /**
      * @param init the student layer before training (copied, not changed)
+     * @param part the weights trained (the others stay as in {@code init})
      * @param epoch opens the training windows for one pass
      * @param totalSteps optimiser steps of the whole run (for the schedule)
      */
-    public static Result train(LlamaModel teacher, DecoderLayer init, int start, int end,
+    public static TrainedLayer train(LlamaModel teacher, DecoderLayer init, TrainableLayers.Part part, int start, int end,
             Supplier<Iterator<TokenWindow>> epoch, TrainSettings s, int totalSteps, String stage) {
         int layers = teacher.layers().size();
         if (start < 0 || end <= start || end > layers) {
@@ -45,8 +38,8 @@ public final class LayerDistillation {
         }
         NDManager weights = NDManager.newBaseManager(teacher.device(), Devices.engine().getEngineName());
         try {
-            DecoderLayer layer = TrainableLayers.copy(init, weights);
-            AdamW adam = new AdamW(TrainableLayers.parameters(layer), s, totalSteps);
+            DecoderLayer layer = TrainableLayers.copy(init, weights, part);
+            AdamW adam = new AdamW(TrainableLayers.parameters(layer, part), s, totalSteps);
             LlamaModel prefix = teacher.withLayers(teacher.layers().subList(0, end));
             TrainingLoop.Losses losses = TrainingLoop.run(epoch, s, totalSteps, stage, batch -> {
                 try (NDManager scope = weights.newSubManager()) {
@@ -55,7 +48,7 @@ public final class LayerDistillation {
                     return step(layer, teacher.rope(), t.hiddenStates().get(start), t.hiddenStates().get(end), adam);
                 }
             });
-            return new Result(layer, weights, losses.first(), losses.last(), losses.lastEpochMean(), losses.steps());
+            return TrainedLayer.of(layer, weights, losses);
         } catch (RuntimeException ex) {
             weights.close();
             throw ex;

@@ -46,9 +46,9 @@ public final class ModelDistillation {
             List<DecoderLayer> layers = new ArrayList<>();
             List<NDArray> parameters = new ArrayList<>();
             for (DecoderLayer l : student.layers()) {
-                DecoderLayer copy = TrainableLayers.copy(l, weights);
+                DecoderLayer copy = TrainableLayers.copy(l, weights, TrainableLayers.Part.WHOLE_LAYER);
                 layers.add(copy);
-                parameters.addAll(TrainableLayers.parameters(copy));
+                parameters.addAll(TrainableLayers.parameters(copy, TrainableLayers.Part.WHOLE_LAYER));
             }
             LlamaModel trainee = student.withLayers(layers);
             AdamW adam = new AdamW(parameters, s, totalSteps);

@@ -8,35 +8,53 @@ import dev.strata.pipeline.forward.Mlp;
 import dev.strata.pipeline.forward.RmsNorm;
 import java.util.List;
 
-/** Trainable copies of decoder layers: own weights that record gradients, in the order of the checkpoint names. */
+/** Trainable copies of decoder layers: own weights, of which the trained part records gradients. */
 public final class TrainableLayers {
     private TrainableLayers() {
     }
 
-    /** A copy of {@code layer} whose weights live in {@code manager} and are tracked by autograd. */
-    public static DecoderLayer copy(DecoderLayer layer, NDManager manager) {
+    /** Which weights of a layer are trained. */
+    public enum Part {
+        /** Every weight: input norm, q, k, v, o, post-attention norm, gate, up, down. */
+        WHOLE_LAYER,
+        /**
+         * The feed-forward block only: post-attention norm, gate, up, down (for a layer whose attention is switched
+         * off by a zero o_proj, so that its other attention weights get no gradient).
+         */
+        MLP
+    }
+
+    /** A copy of {@code layer} whose weights live in {@code manager}; the {@code part} is tracked by autograd. */
+    public static DecoderLayer copy(DecoderLayer layer, NDManager manager, Part part) {
+        boolean attention = part == Part.WHOLE_LAYER;
         Attention a = layer.attention();
         Mlp m = layer.mlp();
         return new DecoderLayer(
-                new RmsNorm(tracked(layer.inputNorm().weight(), manager), layer.inputNorm().eps()),
-                new Attention(tracked(a.wq(), manager), tracked(a.wk(), manager), tracked(a.wv(), manager),
-                        tracked(a.wo(), manager), a.numHeads(), a.numKvHeads(), a.headDim()),
-                new RmsNorm(tracked(layer.postAttentionNorm().weight(), manager), layer.postAttentionNorm().eps()),
-                new Mlp(tracked(m.gate(), manager), tracked(m.up(), manager), tracked(m.down(), manager)));
+                new RmsNorm(copy(layer.inputNorm().weight(), manager, attention), layer.inputNorm().eps()),
+                new Attention(copy(a.wq(), manager, attention), copy(a.wk(), manager, attention),
+                        copy(a.wv(), manager, attention), copy(a.wo(), manager, attention), a.numHeads(), a.numKvHeads(),
+                        a.headDim()),
+                new RmsNorm(copy(layer.postAttentionNorm().weight(), manager, true), layer.postAttentionNorm().eps()),
+                new Mlp(copy(m.gate(), manager, true), copy(m.up(), manager, true), copy(m.down(), manager, true)));
     }
 
-    /** The weights of a layer: input norm, q, k, v, o, post-attention norm, gate, up, down. */
-    public static List<NDArray> parameters(DecoderLayer layer) {
+    /** The trained weights of a layer, in the order of the checkpoint names. */
+    public static List<NDArray> parameters(DecoderLayer layer, Part part) {
         Attention a = layer.attention();
         Mlp m = layer.mlp();
+        if (part == Part.MLP) {
+            return List.of(layer.postAttentionNorm().weight(), m.gate(), m.up(), m.down());
+        }
         return List.of(layer.inputNorm().weight(), a.wq(), a.wk(), a.wv(), a.wo(), layer.postAttentionNorm().weight(),
                 m.gate(), m.up(), m.down());
     }
 
-    private static NDArray tracked(NDArray weight, NDManager manager) {
+    private static NDArray copy(NDArray weight, NDManager manager, boolean tracked) {
         NDArray copy = manager.create(weight.getShape(), weight.getDataType());
         weight.copyTo(copy);
-        Autograd.track(copy);
+        if (tracked) {
+            Autograd.track(copy);
+        }
         return copy;
     }
 }

@@ -102,7 +102,7 @@ class LayerDistillationTest {
             DecoderLayer init = teacher.layers().get(2);
             TrainSettings s = new TrainSettings(2e-3, 2e-4, 1e-3, 5, 4, 4);
             double before = mse(teacher, init, windows);
-            try (LayerDistillation.Result r = LayerDistillation.train(teacher, init, 2, 4, windows::iterator, s,
+            try (TrainedLayer r = LayerDistillation.train(teacher, init, TrainableLayers.Part.WHOLE_LAYER, 2, 4, windows::iterator, s,
                     s.steps(windows.size()), "distill")) {
                 assertEquals(24, r.steps());
                 double firstBatch = mse(teacher, init, windows.subList(0, 4));

@@ -1,0 +1,86 @@
+package dev.strata.pipeline.compress;
+
+import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.model.LlamaConfig;
+import dev.strata.pipeline.model.LlamaLayout.LayerTensor;
+import dev.strata.pipeline.model.Tensor;
+import dev.strata.pipeline.surgery.LayerWeights;
+import dev.strata.pipeline.train.TrainableLayers;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What LLM-Streamline puts where a pruned block was. Every replacement is a standard Llama decoder layer, so the
+ * result loads wherever a Llama loads:
+ * <ul>
+ *   <li>{@code layer}: a decoder layer, initialised from the block's first layer, all of it trained;</li>
+ *   <li>{@code ffn}: a feed-forward network only (SwiGLU, of the model's intermediate size, initialised from the
+ *       first layer's MLP), written as a decoder layer whose attention weights are zero: its o_proj is zero, so
+ *       attention adds nothing to the residual stream and only the MLP (and its norm) is trained;</li>
+ *   <li>{@code none}: nothing; the block is removed (the untrained prune).</li>
+ * </ul>
+ */
+public enum Replacement {
+    LAYER,
+    FFN,
+    NONE;
+
+    private static final LayerTensor[] ATTENTION = {LayerTensor.Q_PROJ, LayerTensor.K_PROJ, LayerTensor.V_PROJ,
+        LayerTensor.O_PROJ};
+
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static Replacement parse(String id, String option) {
+        for (Replacement r : values()) {
+            if (r.id().equals(id)) {
+                return r;
+            }
+        }
+        throw new StrataException(option + " '" + id + "' is not known (expected one of "
+                + String.join(", ", Arrays.stream(values()).map(Replacement::id).toList()) + ")");
+    }
+
+    /** True when something is put in the block's place (and trained). */
+    public boolean isTrained() {
+        return this != NONE;
+    }
+
+    /** The weights trained. */
+    public TrainableLayers.Part trainedPart() {
+        return this == FFN ? TrainableLayers.Part.MLP : TrainableLayers.Part.WHOLE_LAYER;
+    }
+
+    /** The replacement before training, built from the block's first layer; refused for {@code none}. */
+    public LayerWeights initial(LayerWeights first) {
+        return switch (this) {
+            case LAYER -> first;
+            case FFN -> {
+                Map<LayerTensor, Tensor> tensors = new EnumMap<>(first.tensors());
+                for (LayerTensor t : ATTENTION) {
+                    Tensor w = first.get(t);
+                    tensors.put(t, Tensor.allocate(w.name(), w.dtype(), w.shape()));
+                }
+                yield new LayerWeights(tensors);
+            }
+            case NONE -> throw new IllegalStateException("the replacement 'none' has no weights");
+        };
+    }
+
+    /**
+     * Parameters the replacement adds to the model, counting what computes: a whole layer, the MLP and its norm of an
+     * FFN (its zero attention weights are stored but contribute nothing), nothing for {@code none}.
+     */
+    public long parameters(LlamaConfig c) {
+        long d = c.hiddenSize();
+        long mlp = 3 * d * c.intermediateSize() + d;
+        return switch (this) {
+            case LAYER -> c.withNumLayers(2).parameterCount() - c.withNumLayers(1).parameterCount();
+            case FFN -> mlp;
+            case NONE -> 0;
+        };
+    }
+}

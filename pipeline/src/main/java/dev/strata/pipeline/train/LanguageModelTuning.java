@@ -1,0 +1,69 @@
+package dev.strata.pipeline.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.data.TokenWindow;
+import dev.strata.pipeline.forward.Capture;
+import dev.strata.pipeline.forward.DecoderLayer;
+import dev.strata.pipeline.forward.Devices;
+import dev.strata.pipeline.forward.LlamaModel;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Trains one layer of a model on the language-model loss (mean next-token cross-entropy of the training text), every
+ * other weight frozen: LLM-Streamline's alternative to hidden-state MSE for the replacement of a pruned block.
+ */
+public final class LanguageModelTuning {
+    private LanguageModelTuning() {
+    }
+
+    /**
+     * @param model the model with the layer before training (copied, not changed)
+     * @param layer index of the trained layer in {@code model}
+     * @param part the weights of that layer that are trained
+     */
+    public static TrainedLayer train(LlamaModel model, int layer, TrainableLayers.Part part,
+            Supplier<Iterator<TokenWindow>> epoch, TrainSettings s, int totalSteps, String stage) {
+        if (layer < 0 || layer >= model.layers().size()) {
+            throw new StrataException("layer " + layer + " does not exist (the model has layers 0.."
+                    + (model.layers().size() - 1) + ")");
+        }
+        NDManager weights = NDManager.newBaseManager(model.device(), Devices.engine().getEngineName());
+        try {
+            DecoderLayer trained = TrainableLayers.copy(model.layers().get(layer), weights, part);
+            List<DecoderLayer> layers = new ArrayList<>(model.layers());
+            layers.set(layer, trained);
+            LlamaModel trainee = model.withLayers(layers);
+            AdamW adam = new AdamW(TrainableLayers.parameters(trained, part), s, totalSteps);
+            TrainingLoop.Losses losses = TrainingLoop.run(epoch, s, totalSteps, stage, batch -> {
+                try (NDManager scope = weights.newSubManager()) {
+                    NDArray tokens = model.tokens(scope, batch.stream().map(TokenWindow::tokens).toList());
+                    double loss;
+                    try (Autograd rec = Autograd.record()) {
+                        NDArray ce = nextTokenLoss(trainee.forward(tokens, Capture.LOGITS).logits(), tokens);
+                        rec.backward(ce);
+                        loss = ce.getFloat();
+                    }
+                    adam.step();
+                    return loss;
+                }
+            });
+            return TrainedLayer.of(trained, weights, losses);
+        } catch (RuntimeException ex) {
+            weights.close();
+            throw ex;
+        }
+    }
+
+    /** Mean over positions 0 .. seq-2 of -log p(token[t+1] | tokens[..t]); logits [batch, seq, vocab]. */
+    static NDArray nextTokenLoss(NDArray logits, NDArray tokens) {
+        NDArray predictions = logits.get(":, :-1, :").logSoftmax(-1);
+        NDArray next = tokens.get(":, 1:").toType(DataType.INT64, false).expandDims(-1);
+        return predictions.gather(next, -1).mean().neg();
+    }
+}
