@@ -10,6 +10,7 @@ import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.compress.Replacement;
 import dev.strata.pipeline.compress.StreamlineBlock;
 import dev.strata.pipeline.forward.DecoderLayer;
+import dev.strata.pipeline.forward.LlamaModel;
 import dev.strata.pipeline.model.Checkpoint;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.ModelFolder;
@@ -73,7 +74,13 @@ public final class StreamlineJob {
     public record Result(Path out, Path model, StreamlineBlock block, long parameters, ObjectNode training) {
     }
 
-    record Losses(double first, double last, double lastEpoch, int steps) implements Serializable {
+    /** @param probe the trained model's logits at the last of {@link #probeTokens} (its first values) */
+    record Losses(double first, double last, double lastEpoch, int steps, float[] probe) implements Serializable {
+    }
+
+    /** Tokens the trained model is probed on: its logits there are recorded, to check the exported folder by. */
+    public static long[] probeTokens(int vocab) {
+        return java.util.stream.LongStream.range(0, 32).map(i -> (7 * i + 1) % vocab).toArray();
     }
 
     private StreamlineJob() {
@@ -201,9 +208,9 @@ public final class StreamlineJob {
                                     settings, steps, stage)) {
                 List<DecoderLayer> layers = new ArrayList<>(s.model().layers());
                 layers.set(block.start(), r.layer());
-                ModelFiles.write(s.model().withLayers(layers).toCheckpoint(), Map.of(PLAN, plan), new Path(stagingPath),
-                        conf);
-                return new Losses(r.firstLoss(), r.lastLoss(), r.lastEpochLoss(), r.steps());
+                LlamaModel trained = s.model().withLayers(layers);
+                ModelFiles.write(trained.toCheckpoint(), Map.of(PLAN, plan), new Path(stagingPath), conf);
+                return new Losses(r.firstLoss(), r.lastLoss(), r.lastEpochLoss(), r.steps(), probe(trained));
             }
         }).collect().get(0);
         run.commit(staging, FINAL_MODEL);
@@ -213,10 +220,24 @@ public final class StreamlineJob {
         info.put("last_loss", losses.last());
         info.put("last_epoch_loss", losses.lastEpoch());
         info.put("steps", losses.steps());
+        com.fasterxml.jackson.databind.node.ArrayNode probe = info.putArray("probe_logits");
+        for (float v : losses.probe()) {
+            probe.add(v);
+        }
         info.put("seconds", (System.nanoTime() - start) / 1e9);
         run.markDone(TRAIN_STAGE, info);
         LOG.info("{}: loss {} -> {} over {} steps (last epoch mean {})", stage, String.format("%.5f", losses.first()),
                 String.format("%.5f", losses.last()), losses.steps(), String.format("%.5f", losses.lastEpoch()));
+    }
+
+    /** The first (at most 64) logits at the last probe token. */
+    private static float[] probe(LlamaModel model) {
+        try (ai.djl.ndarray.NDManager scope = model.newScope()) {
+            long[] tokens = probeTokens(model.config().vocabSize());
+            float[] logits = model.logits(model.tokens(scope, new long[][] {tokens})).get(0, tokens.length - 1)
+                    .toFloatArray();
+            return java.util.Arrays.copyOf(logits, Math.min(64, logits.length));
+        }
     }
 
     /** Parameters that compute after replacing a block of {@code length} layers. */
