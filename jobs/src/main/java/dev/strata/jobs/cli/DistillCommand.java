@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** strata distill: CoMe's hierarchical distillation of a merged student from its teacher. */
@@ -14,7 +15,8 @@ import picocli.CommandLine.Option;
         description = {"Hierarchical distillation of a merged model (CoMe), as Spark jobs.",
             "Stage 1 trains every merged layer in its own task to reproduce its group of teacher layers (hidden-state "
                 + "MSE); stage 2 trains the whole student on the teacher's logits (KL) plus hidden states at the group "
-                + "boundaries. Writes OUT/models/stage1 and OUT/models/final; a rerun reuses finished stages."})
+                + "boundaries. Writes OUT/models/stage1 and OUT/models/final; a rerun reuses finished stages.",
+            "--epochs, --lr and --final-lr are stage 1's; --train-batch, --weight-decay and --clip-norm apply to both."})
 final class DistillCommand implements Callable<Integer> {
     private static final Logger LOG = LogManager.getLogger(DistillCommand.class);
 
@@ -45,17 +47,9 @@ final class DistillCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1234", description = "Seed of --samples (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--train-batch", paramLabel = "B", defaultValue = "8", description = "Windows per step (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--epochs", paramLabel = "E", defaultValue = "1", description = "Stage-1 epochs (default: ${DEFAULT-VALUE}).")
-    int epochs;
-
-    @Option(names = "--lr", paramLabel = "LR", defaultValue = "2e-4", description = "Stage-1 learning rate (default: ${DEFAULT-VALUE}).")
-    double lr;
-
-    @Option(names = "--final-lr", paramLabel = "LR", defaultValue = "5e-5", description = "Stage-1 final learning rate of the cosine (default: ${DEFAULT-VALUE}).")
-    double finalLr;
+    /** Stage 1's training; its weight decay, clipping and batch also apply to stage 2. */
+    @Mixin
+    TrainingOptions training = new TrainingOptions();
 
     @Option(names = "--stage2-epochs", paramLabel = "E", defaultValue = "1", description = "Stage-2 epochs; 0 skips stage 2 (default: ${DEFAULT-VALUE}).")
     int stage2Epochs;
@@ -66,12 +60,6 @@ final class DistillCommand implements Callable<Integer> {
     @Option(names = "--stage2-final-lr", paramLabel = "LR", defaultValue = "1e-5", description = "Stage-2 final learning rate (default: ${DEFAULT-VALUE}).")
     double stage2FinalLr;
 
-    @Option(names = "--weight-decay", paramLabel = "W", defaultValue = "1e-3", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
-    double weightDecay;
-
-    @Option(names = "--clip-norm", paramLabel = "C", defaultValue = "5", description = "Gradient-norm clip, 0 for none (default: ${DEFAULT-VALUE}).")
-    double clipNorm;
-
     @Option(names = "--kl-weight", paramLabel = "W", defaultValue = "1", description = "Stage-2 weight of the logit KL (default: ${DEFAULT-VALUE}).")
     double klWeight;
 
@@ -80,9 +68,9 @@ final class DistillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        TrainSettings layers = new TrainSettings(lr, finalLr, weightDecay, clipNorm, epochs, batch);
-        TrainSettings model = stage2Epochs == 0 ? null
-                : new TrainSettings(stage2Lr, stage2FinalLr, weightDecay, clipNorm, stage2Epochs, batch);
+        TrainSettings layers = training.settings();
+        TrainSettings model = stage2Epochs == 0 ? null : new TrainSettings(stage2Lr, stage2FinalLr,
+                layers.weightDecay(), layers.clipNorm(), stage2Epochs, layers.batch());
         DistillJob.Options options = new DistillJob.Options(teacher, student, plan, data, out, seqLen, samples, seed,
                 layers, model, klWeight, hiddenWeight);
         try (Sessions.Lazy spark = Sessions.lazy(master, "distill")) {

@@ -5,7 +5,6 @@ import dev.strata.jobs.spark.StreamlineJob;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.compress.Replacement;
 import dev.strata.pipeline.train.ReplacementLoss;
-import dev.strata.pipeline.train.TrainSettings;
 import java.util.concurrent.Callable;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -60,33 +59,17 @@ final class StreamlineCommand implements Callable<Integer> {
                 + "scores/ folder) or any folder with block_scores (default: computed in OUT/scores/step-000).")
     String scores;
 
-    @Option(names = "--epochs", paramLabel = "E", defaultValue = "1", description = "Passes over the windows (default: ${DEFAULT-VALUE}).")
-    int epochs;
-
-    @Option(names = "--train-batch", paramLabel = "B", defaultValue = "8", description = "Windows per step (default: ${DEFAULT-VALUE}).")
-    int trainBatch;
-
-    @Option(names = "--lr", paramLabel = "LR", defaultValue = "2e-4", description = "AdamW learning rate (default: ${DEFAULT-VALUE}).")
-    double lr;
-
-    @Option(names = "--final-lr", paramLabel = "LR", defaultValue = "5e-5", description = "Final learning rate of the cosine (default: ${DEFAULT-VALUE}).")
-    double finalLr;
-
-    @Option(names = "--weight-decay", paramLabel = "W", defaultValue = "1e-3", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
-    double weightDecay;
-
-    @Option(names = "--clip-norm", paramLabel = "C", defaultValue = "5", description = "Gradient-norm clip, 0 for none (default: ${DEFAULT-VALUE}).")
-    double clipNorm;
+    @Mixin
+    TrainingOptions training = new TrainingOptions();
 
     @Override
     public Integer call() {
         if (c.pplWindows != null) {
             throw new StrataException("--ppl-windows does not apply to prune streamline (it scores by block cosine)");
         }
-        TrainSettings training = new TrainSettings(lr, finalLr, weightDecay, clipNorm, epochs, trainBatch);
         StreamlineJob.Options options = new StreamlineJob.Options(c.model, c.data, c.out, c.seqLen, c.samples, c.seed,
                 c.batch, c.partitions, scores, target.layers, target.params, Replacement.parse(replacement, "--replacement"),
-                ReplacementLoss.parse(loss, "--loss"), training);
+                ReplacementLoss.parse(loss, "--loss"), training.settings());
         try (Sessions.Lazy spark = Sessions.lazy(c.master, "prune-streamline")) {
             StreamlineJob.Result r = StreamlineJob.run(options, spark);
             LOG.info("prune streamline: layers {}..{} replaced by {}; model in {}", r.block().start(),

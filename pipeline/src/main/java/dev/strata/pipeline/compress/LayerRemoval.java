@@ -3,10 +3,9 @@ package dev.strata.pipeline.compress;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.score.LayerScores;
 import dev.strata.pipeline.score.Metric;
-import java.util.Arrays;
+import dev.strata.pipeline.util.Choices;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.IntStream;
 
 /** One-shot layer removal baselines: remove the layers with the lowest score. */
@@ -23,17 +22,11 @@ public enum LayerRemoval {
     }
 
     public String id() {
-        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        return Choices.id(this);
     }
 
     public static LayerRemoval parse(String id, String option) {
-        for (LayerRemoval m : values()) {
-            if (m.id().equals(id)) {
-                return m;
-            }
-        }
-        throw new StrataException(option + " '" + id + "' is not known (expected one of "
-                + String.join(", ", Arrays.stream(values()).map(LayerRemoval::id).toList()) + ")");
+        return Choices.parse(values(), id, option);
     }
 
     public boolean needsPplDrop() {

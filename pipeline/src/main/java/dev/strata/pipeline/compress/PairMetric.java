@@ -1,10 +1,8 @@
 package dev.strata.pipeline.compress;
 
-import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.score.LayerScores;
 import dev.strata.pipeline.score.Metric;
-import java.util.Arrays;
-import java.util.Locale;
+import dev.strata.pipeline.util.Choices;
 
 /** How CoMe chooses the adjacent pair (j, j+1) to merge: the pair with the lowest score. */
 public enum PairMetric {
@@ -17,17 +15,11 @@ public enum PairMetric {
 
     /** The name on the command line and in recipes, e.g. "ppl-drop". */
     public String id() {
-        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        return Choices.id(this);
     }
 
     public static PairMetric parse(String id, String option) {
-        for (PairMetric m : values()) {
-            if (m.id().equals(id)) {
-                return m;
-            }
-        }
-        throw new StrataException(option + " '" + id + "' is not known (expected one of "
-                + String.join(", ", Arrays.stream(values()).map(PairMetric::id).toList()) + ")");
+        return Choices.parse(values(), id, option);
     }
 
     /** True when the calibration pass must also compute PPL-drop. */

@@ -1,14 +1,12 @@
 package dev.strata.pipeline.compress;
 
-import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.LlamaLayout.LayerTensor;
 import dev.strata.pipeline.model.Tensor;
 import dev.strata.pipeline.surgery.LayerWeights;
 import dev.strata.pipeline.train.TrainableLayers;
-import java.util.Arrays;
+import dev.strata.pipeline.util.Choices;
 import java.util.EnumMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -31,17 +29,11 @@ public enum Replacement {
         LayerTensor.O_PROJ};
 
     public String id() {
-        return name().toLowerCase(Locale.ROOT);
+        return Choices.id(this);
     }
 
     public static Replacement parse(String id, String option) {
-        for (Replacement r : values()) {
-            if (r.id().equals(id)) {
-                return r;
-            }
-        }
-        throw new StrataException(option + " '" + id + "' is not known (expected one of "
-                + String.join(", ", Arrays.stream(values()).map(Replacement::id).toList()) + ")");
+        return Choices.parse(values(), id, option);
     }
 
     /** True when something is put in the block's place (and trained). */

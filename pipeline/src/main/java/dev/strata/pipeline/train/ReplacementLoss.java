@@ -1,7 +1,6 @@
 package dev.strata.pipeline.train;
 
-import dev.strata.pipeline.StrataException;
-import java.util.Locale;
+import dev.strata.pipeline.util.Choices;
 
 /** How a replacement for a pruned block learns (LLM-Streamline). */
 public enum ReplacementLoss {
@@ -11,15 +10,10 @@ public enum ReplacementLoss {
     LM;
 
     public String id() {
-        return name().toLowerCase(Locale.ROOT);
+        return Choices.id(this);
     }
 
     public static ReplacementLoss parse(String id, String option) {
-        for (ReplacementLoss l : values()) {
-            if (l.id().equals(id)) {
-                return l;
-            }
-        }
-        throw new StrataException(option + " '" + id + "' is not known (expected one of mse, lm)");
+        return Choices.parse(values(), id, option);
     }
 }

@@ -61,4 +61,17 @@ public final class TinyModels {
         });
         return new Checkpoint(config, tensors, Map.of());
     }
+
+    /** The first {@code count} windows of {@code seq} tokens of the shared TinyStories text (its first 60,000 chars). */
+    public static java.util.List<dev.strata.pipeline.data.TokenWindow> storyWindows(LlamaConfig config, int count,
+            int seq) throws java.io.IOException {
+        try (dev.strata.pipeline.tokenize.Tokenizer tok = dev.strata.pipeline.tokenize.Tokenizer.load(STORIES, config)) {
+            dev.strata.pipeline.data.WindowPacker packer = new dev.strata.pipeline.data.WindowPacker(seq,
+                    config.bosTokenId());
+            packer.addText(tok.encode(java.nio.file.Files.readString(TINYSTORIES_TEXT).substring(0, 60_000)));
+            java.util.List<int[]> ids = packer.windows();
+            return java.util.stream.IntStream.range(0, count)
+                    .mapToObj(i -> new dev.strata.pipeline.data.TokenWindow(i, (long) i * seq, ids.get(i))).toList();
+        }
+    }
 }

@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.strata.pipeline.data.TokenWindow;
-import dev.strata.pipeline.data.WindowPacker;
 import dev.strata.pipeline.forward.Attention;
 import dev.strata.pipeline.forward.Capture;
 import dev.strata.pipeline.forward.DecoderLayer;
@@ -97,7 +96,7 @@ class LayerDistillationTest {
     @Test
     void trainingALayerToStandForTwoLowersItsLossOnTheRealModel() throws Exception {
         try (LlamaModel teacher = LlamaModel.load(TinyModels.STORIES, ai.djl.Device.cpu())) {
-            List<TokenWindow> windows = windows(teacher, 24, 64);
+            List<TokenWindow> windows = TinyModels.storyWindows(teacher.config(), 24, 64);
             // the student layer starts as teacher layer 2 and must stand for layers 2 and 3
             DecoderLayer init = teacher.layers().get(2);
             TrainSettings s = new TrainSettings(2e-3, 2e-4, 1e-3, 5, 4, 4);
@@ -123,17 +122,6 @@ class LayerDistillationTest {
             NDArray out = layer.forward(h.get(2), teacher.rope().tables(scope, seq), LlamaModel.causalMask(scope, seq),
                     Capture.NONE).hidden();
             return out.sub(h.get(4)).pow(2).mean().getFloat();
-        }
-    }
-
-    private static List<TokenWindow> windows(LlamaModel model, int count, int seq) throws Exception {
-        try (dev.strata.pipeline.tokenize.Tokenizer tok = dev.strata.pipeline.tokenize.Tokenizer.load(TinyModels.STORIES,
-                model.config())) {
-            WindowPacker packer = new WindowPacker(seq, model.config().bosTokenId());
-            packer.addText(tok.encode(java.nio.file.Files.readString(TinyModels.TINYSTORIES_TEXT).substring(0, 60_000)));
-            List<int[]> ids = packer.windows();
-            return java.util.stream.IntStream.range(0, count)
-                    .mapToObj(i -> new TokenWindow(i, (long) i * seq, ids.get(i))).toList();
         }
     }
 }

@@ -9,7 +9,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.strata.pipeline.compress.Replacement;
 import dev.strata.pipeline.data.TokenWindow;
-import dev.strata.pipeline.data.WindowPacker;
 import dev.strata.pipeline.forward.Capture;
 import dev.strata.pipeline.forward.DecoderLayer;
 import dev.strata.pipeline.forward.Devices;
@@ -74,7 +73,7 @@ class ReplacementTrainingTest {
                 Replacement.FFN.initial(LayerWeights.of(original, START)));
         try (LlamaModel teacher = LlamaModel.fromCheckpoint(original, Device.cpu());
                 LlamaModel student = LlamaModel.fromCheckpoint(pruned, Device.cpu())) {
-            List<TokenWindow> windows = windows(teacher, 16, 64);
+            List<TokenWindow> windows = TinyModels.storyWindows(teacher.config(), 16, 64);
             TrainSettings s = new TrainSettings(2e-3, 2e-4, 1e-3, 5, 3, 4);
             DecoderLayer init = student.layers().get(START);
             try (TrainedLayer r = LayerDistillation.train(teacher, init, Replacement.FFN.trainedPart(), START, START + 2,
@@ -95,7 +94,7 @@ class ReplacementTrainingTest {
         Checkpoint pruned = LayerSurgery.replaceBlock(original, START, 2,
                 Replacement.LAYER.initial(LayerWeights.of(original, START)));
         try (LlamaModel student = LlamaModel.fromCheckpoint(pruned, Device.cpu())) {
-            List<TokenWindow> windows = windows(student, 16, 64);
+            List<TokenWindow> windows = TinyModels.storyWindows(student.config(), 16, 64);
             TrainSettings s = new TrainSettings(2e-3, 2e-4, 1e-3, 5, 3, 4);
             double before = loss(student, windows.subList(0, 4));
             float[] nextLayer = student.layers().get(START + 1).mlp().down().toFloatArray();
@@ -115,17 +114,6 @@ class ReplacementTrainingTest {
         try (NDManager scope = model.newScope()) {
             NDArray tokens = model.tokens(scope, batch.stream().map(TokenWindow::tokens).toList());
             return LanguageModelTuning.nextTokenLoss(model.forward(tokens, Capture.LOGITS).logits(), tokens).getFloat();
-        }
-    }
-
-    private static List<TokenWindow> windows(LlamaModel model, int count, int seq) throws Exception {
-        try (dev.strata.pipeline.tokenize.Tokenizer tok = dev.strata.pipeline.tokenize.Tokenizer.load(TinyModels.STORIES,
-                model.config())) {
-            WindowPacker packer = new WindowPacker(seq, model.config().bosTokenId());
-            packer.addText(tok.encode(java.nio.file.Files.readString(TinyModels.TINYSTORIES_TEXT).substring(0, 60_000)));
-            List<int[]> ids = packer.windows();
-            return java.util.stream.IntStream.range(0, count)
-                    .mapToObj(i -> new TokenWindow(i, (long) i * seq, ids.get(i))).toList();
         }
     }
 }
