@@ -55,8 +55,8 @@ final class StreamlineCommand implements Callable<Integer> {
     String loss;
 
     @Option(names = "--scores", paramLabel = "DIR",
-            description = "Scores of this model on this text to choose the block from: a calibration run (its "
-                + "scores/ folder) or any folder with block_scores (default: computed in OUT/scores/step-000).")
+            description = "Scores of this model to choose the block from: a calibration, merge, prune or streamline "
+                + "run, or a folder with block_scores (default: computed in OUT/scores/step-000).")
     String scores;
 
     @Mixin

@@ -58,23 +58,32 @@ public final class ScoreTables {
     }
 
     /**
-     * The block scores of {@code metric} in the block_scores table under {@code dir} (as written by {@link #write}),
-     * or under dir/scores (a calibration run's folder).
+     * The block scores of {@code metric} of {@code model} in the block_scores table under {@code dir} (as written by
+     * {@link #write}), under dir/scores (a calibration run) or under dir/scores/step-000 (a merge, prune or
+     * streamline run: the original model's scores). Tables of another model are refused.
      */
-    public static List<LayerScores.BlockScore> readBlocks(SparkSession spark, Path dir, Metric metric) {
+    public static List<LayerScores.BlockScore> readBlocks(SparkSession spark, Path dir, Metric metric, String model) {
         org.apache.hadoop.conf.Configuration conf = HadoopFiles.configuration();
         Path table = new Path(dir, BLOCK);
-        if (!HadoopFiles.exists(table, conf) && HadoopFiles.exists(new Path(dir, "scores/" + BLOCK), conf)) {
-            table = new Path(dir, "scores/" + BLOCK);
+        for (String inside : new String[] {"scores/", "scores/step-000/"}) {
+            Path candidate = new Path(dir, inside + BLOCK);
+            if (!HadoopFiles.exists(table, conf) && HadoopFiles.exists(candidate, conf)) {
+                table = candidate;
+            }
         }
         if (!HadoopFiles.exists(table, conf)) {
             throw new StrataException(HadoopFiles.display(dir) + ": no " + BLOCK + " table (not a finished scoring run?)");
         }
-        return spark.read().parquet(table.toString()).filter(functions.col("metric").equalTo(metric.id()))
-                .orderBy("length", "start").collectAsList().stream()
-                .map(r -> new LayerScores.BlockScore(r.getInt(r.fieldIndex("start")), r.getInt(r.fieldIndex("length")),
-                        metric, r.getDouble(r.fieldIndex("value"))))
-                .toList();
+        List<Row> rows = spark.read().parquet(table.toString()).filter(functions.col("metric").equalTo(metric.id()))
+                .orderBy("length", "start").collectAsList();
+        for (Row r : rows) {
+            String scored = r.getString(r.fieldIndex("model"));
+            if (!scored.equals(model)) {
+                throw new StrataException(HadoopFiles.display(dir) + ": the scores are of " + scored + ", not of " + model);
+            }
+        }
+        return rows.stream().map(r -> new LayerScores.BlockScore(r.getInt(r.fieldIndex("start")),
+                r.getInt(r.fieldIndex("length")), metric, r.getDouble(r.fieldIndex("value")))).toList();
     }
 
     private static <T> void write(SparkSession spark, List<T> rows, Function<T, Row> toRow, StructType schema, Path path) {

@@ -153,7 +153,7 @@ public final class StreamlineJob {
     /** Chooses the block from the Parquet block scores and writes the model with the untrained replacement. */
     private static void prune(RunFolder run, SparkSession spark, String model, LlamaConfig config, Path scores,
             int length, Replacement replacement) {
-        List<LayerScores.BlockScore> cosines = ScoreTables.readBlocks(spark, scores, Metric.COSINE);
+        List<LayerScores.BlockScore> cosines = ScoreTables.readBlocks(spark, scores, Metric.COSINE, model);
         StreamlineBlock block = StreamlineBlock.choose(new LayerScores(List.of(), cosines, List.of(), 0, 0),
                 config.numLayers(), length, "--layers");
         Checkpoint original = ModelFolder.read(ModelFiles.local(HadoopFiles.path(model), run.configuration()));

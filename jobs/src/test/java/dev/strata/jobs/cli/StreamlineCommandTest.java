@@ -119,6 +119,15 @@ class StreamlineCommandTest {
         assertEquals(0, reused.exitCode(), reused.err());
         assertFalse(Files.exists(second.resolve("scores")), "the second run scored again");
         assertEquals(3, ModelFolder.readConfig(second.resolve("models/pruned")).numLayers());
+
+        // scores of another model are refused
+        CliRun foreign = CliRun.of("prune", "streamline", "--model", second.resolve("models/pruned").toString(),
+                "--data", CliRun.TINYSTORIES.toString(), "--out", dir.resolve("third").toString(), "--seq-len", "128",
+                "--samples", "16", "--layers", "1", "--replacement", "none", "--scores", first.toString(),
+                "--master", "local[1]");
+        assertEquals(1, foreign.exitCode());
+        assertEquals("strata: error: " + first + ": the scores are of file:" + CliRun.STORIES + ", not of file:"
+                + second.resolve("models/pruned"), foreign.lastErrLine());
     }
 
     @Test
