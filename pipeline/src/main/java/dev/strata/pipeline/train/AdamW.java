@@ -32,6 +32,7 @@ public final class AdamW {
      * Updates every parameter from its accumulated gradient, then clears the gradients.
      *
      * @return the global gradient norm before clipping
+     * @throws NonFiniteGradientException when a gradient holds a value that is not finite (nothing is updated)
      */
     public double step() {
         try (NDManager scope = parameters.get(0).getManager().newSubManager()) {
@@ -44,11 +45,12 @@ public final class AdamW {
             }
             double norm = Math.sqrt(squares);
             if (!Double.isFinite(norm)) {
+                String which = nonFinite(grads);
                 for (int i = 0; i < grads.length; i++) {
                     Autograd.zeroGradient(parameters.get(i));
                 }
-                throw new StrataException("the gradient norm is " + norm + " (not finite); no update was made; "
-                        + nonFinite(grads));
+                throw new NonFiniteGradientException("the gradient norm is " + norm + " (not finite); no update was made; "
+                        + which);
             }
             float scale = clipNorm > 0 && norm > clipNorm ? (float) (clipNorm / norm) : 1f;
             for (int i = 0; i < grads.length; i++) {

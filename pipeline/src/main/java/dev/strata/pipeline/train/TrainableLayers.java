@@ -49,9 +49,13 @@ public final class TrainableLayers {
                 m.gate(), m.up(), m.down());
     }
 
+    /**
+     * A copy in memory PyTorch owns (a clone), not in a Java buffer: DJL's {@code set}/{@code copyTo} would back the
+     * tensor by a direct buffer whose life then hangs on the Java object's.
+     */
     private static NDArray copy(NDArray weight, NDManager manager, boolean tracked) {
-        NDArray copy = manager.create(weight.getShape(), weight.getDataType());
-        weight.copyTo(copy);
+        NDArray copy = weight.duplicate();
+        copy.attach(manager);
         if (tracked) {
             Autograd.track(copy);
         }
