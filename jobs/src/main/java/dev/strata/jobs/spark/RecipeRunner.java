@@ -173,14 +173,13 @@ public final class RecipeRunner {
             for (Replacement kind : kinds) {
                 String folder = streamlineFolder(kind, n);
                 String given = scores;
-                StreamlineJob.Result[] result = new StreamlineJob.Result[1];
-                job(run, folder, seconds, () -> result[0] = StreamlineJob.run(new StreamlineJob.Options(model,
-                        cal.data(), root + "/" + folder, cal.seqLen(), cal.samples(), cal.seed(), cal.batch(), null,
-                        given, n, null, kind, s.loss(), s.training()), spark));
+                StreamlineJob.Result result = job(run, folder, seconds, () -> StreamlineJob.run(
+                        new StreamlineJob.Options(model, cal.data(), root + "/" + folder, cal.seqLen(), cal.samples(),
+                                cal.seed(), cal.batch(), null, given, n, null, kind, s.loss(), s.training()), spark));
                 scores = scores != null ? scores : root + "/" + folder + "/" + MergeJob.scoresPath(0);
                 int resultLayers = config.numLayers() - n + (kind.isTrained() ? 1 : 0);
-                Entry row = new Entry("streamline " + kind.id() + " " + n + "-block", result[0].model().toString(),
-                        resultLayers, result[0].parameters());
+                Entry row = new Entry("streamline " + kind.id() + " " + n + "-block", result.model().toString(),
+                        resultLayers, result.parameters());
                 rows.add(row);
                 if (kind.isTrained() && (product == null || row.parameters() <= product.parameters())) {
                     product = row;
@@ -194,9 +193,12 @@ public final class RecipeRunner {
         return "streamline-" + kind.id() + "-" + blockLength;
     }
 
-    /** Runs a stage's job, which skips what its own run folder has finished; records the wall time. */
-    private static void job(RunFolder run, String name, Map<String, Double> seconds, Supplier<?> work) {
-        timed(run, name, seconds, work);
+    /**
+     * Runs a stage's job, which skips what its own run folder has finished; records the wall time and returns what
+     * the job returned.
+     */
+    private static <T> T job(RunFolder run, String name, Map<String, Double> seconds, Supplier<T> work) {
+        return timed(run, name, seconds, work);
     }
 
     /** Runs a stage unless run.json marks it done. */
@@ -209,16 +211,17 @@ public final class RecipeRunner {
         timed(run, name, seconds, work);
     }
 
-    private static void timed(RunFolder run, String name, Map<String, Double> seconds, Supplier<?> work) {
+    private static <T> T timed(RunFolder run, String name, Map<String, Double> seconds, Supplier<T> work) {
         long start = System.nanoTime();
         LOG.info("recipe: {} ...", name);
-        work.get();
+        T result = work.get();
         double s = (System.nanoTime() - start) / 1e9;
         ObjectNode info = JSON.createObjectNode();
         info.put("seconds", s);
         run.markDone(name, info);
         seconds.put(name, s);
         LOG.info("recipe: {} done in {} s", name, String.format("%.1f", s));
+        return result;
     }
 
     /** The report: what each model is, then the training losses, then the evaluation's tables. */

@@ -1,6 +1,8 @@
 package dev.strata.jobs.spark;
 
+import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.io.ModelFiles;
@@ -9,6 +11,7 @@ import dev.strata.jobs.io.WindowFiles;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.compress.Replacement;
 import dev.strata.pipeline.compress.StreamlineBlock;
+import dev.strata.pipeline.data.TokenWindow;
 import dev.strata.pipeline.forward.DecoderLayer;
 import dev.strata.pipeline.forward.LlamaModel;
 import dev.strata.pipeline.model.Checkpoint;
@@ -25,10 +28,13 @@ import dev.strata.pipeline.train.TrainSettings;
 import dev.strata.pipeline.train.TrainedLayer;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.stream.LongStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.logging.log4j.LogManager;
@@ -80,7 +86,7 @@ public final class StreamlineJob {
 
     /** Tokens the trained model is probed on: its logits there are recorded, to check the exported folder by. */
     public static long[] probeTokens(int vocab) {
-        return java.util.stream.LongStream.range(0, 32).map(i -> (7 * i + 1) % vocab).toArray();
+        return LongStream.range(0, 32).map(i -> (7 * i + 1) % vocab).toArray();
     }
 
     private StreamlineJob() {
@@ -197,8 +203,7 @@ public final class StreamlineJob {
         Losses losses = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(List.of(0), 1).map(x -> {
             TaskResources.useTaskThreads();
             Configuration conf = HadoopFiles.configuration();
-            Supplier<java.util.Iterator<dev.strata.pipeline.data.TokenWindow>> epoch =
-                    () -> files.stream(0, windows, CalibrateJob.READ_CHUNK, conf);
+            Supplier<Iterator<TokenWindow>> epoch = () -> files.stream(0, windows, CalibrateJob.READ_CHUNK, conf);
             try (ModelCache.Lease t = ModelCache.acquire(teacher, TaskResources.device());
                     ModelCache.Lease s = ModelCache.acquire(pruned, TaskResources.device());
                     TrainedLayer r = loss == ReplacementLoss.MSE
@@ -220,7 +225,7 @@ public final class StreamlineJob {
         info.put("last_loss", losses.last());
         info.put("last_epoch_loss", losses.lastEpoch());
         info.put("steps", losses.steps());
-        com.fasterxml.jackson.databind.node.ArrayNode probe = info.putArray("probe_logits");
+        ArrayNode probe = info.putArray("probe_logits");
         for (float v : losses.probe()) {
             probe.add(v);
         }
@@ -232,11 +237,11 @@ public final class StreamlineJob {
 
     /** The first (at most 64) logits at the last probe token. */
     private static float[] probe(LlamaModel model) {
-        try (ai.djl.ndarray.NDManager scope = model.newScope()) {
+        try (NDManager scope = model.newScope()) {
             long[] tokens = probeTokens(model.config().vocabSize());
             float[] logits = model.logits(model.tokens(scope, new long[][] {tokens})).get(0, tokens.length - 1)
                     .toFloatArray();
-            return java.util.Arrays.copyOf(logits, Math.min(64, logits.length));
+            return Arrays.copyOf(logits, Math.min(64, logits.length));
         }
     }
 
