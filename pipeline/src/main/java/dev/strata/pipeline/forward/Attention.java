@@ -46,7 +46,7 @@ public record Attention(NDArray wq, NDArray wk, NDArray wv, NDArray wo, int numH
         NDArray k = heads(Linear.linear(x, wk).singletonOrThrow(), batch, seq, numKvHeads);
         NDArray v = heads(Linear.linear(x, wv).singletonOrThrow(), batch, seq, numKvHeads);
         // [batch, kvHeads, rep, seq, headDim]: each KV head with its own query heads, K and V never repeated
-        NDArray grouped = rope.apply(q).mul((float) (1.0 / Math.sqrt(headDim)))
+        NDArray grouped = Scalars.times(rope.apply(q), 1.0 / Math.sqrt(headDim))
                 .reshape(batch, numKvHeads, rep, seq, headDim);
         k = rope.apply(k);
         NDList blocks = new NDList();

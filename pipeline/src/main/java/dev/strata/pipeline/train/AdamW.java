@@ -32,7 +32,7 @@ public final class AdamW {
      * Updates every parameter from its accumulated gradient, then clears the gradients.
      *
      * @return the global gradient norm before clipping
-     * @throws NonFiniteGradientException when a gradient holds a value that is not finite (nothing is updated)
+     * @throws StrataException when a gradient holds a value that is not finite (nothing is updated)
      */
     public double step() {
         try (NDManager scope = parameters.get(0).getManager().newSubManager()) {
@@ -41,7 +41,7 @@ public final class AdamW {
             for (int i = 0; i < grads.length; i++) {
                 grads[i] = parameters.get(i).getGradient();
                 grads[i].attach(scope);
-                squares += grads[i].pow(2).sum().getFloat();
+                squares += grads[i].square().sum().getFloat();
             }
             double norm = Math.sqrt(squares);
             if (!Double.isFinite(norm)) {
@@ -49,7 +49,7 @@ public final class AdamW {
                 for (int i = 0; i < grads.length; i++) {
                     Autograd.zeroGradient(parameters.get(i));
                 }
-                throw new NonFiniteGradientException("the gradient norm is " + norm + " (not finite); no update was made; "
+                throw new StrataException("the gradient norm is " + norm + " (not finite); no update was made; "
                         + which);
             }
             float scale = clipNorm > 0 && norm > clipNorm ? (float) (clipNorm / norm) : 1f;

@@ -64,7 +64,7 @@ public final class LayerDistillation {
         double loss;
         try (Autograd rec = Autograd.record()) {
             NDArray out = layer.forward(input, tables, mask, Capture.NONE).hidden();
-            NDArray mse = out.sub(target).pow(2).mean();
+            NDArray mse = out.sub(target).square().mean();
             rec.backward(mse);
             loss = mse.getFloat();
         }

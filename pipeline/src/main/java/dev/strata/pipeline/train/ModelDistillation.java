@@ -9,6 +9,7 @@ import dev.strata.pipeline.forward.DecoderLayer;
 import dev.strata.pipeline.forward.Devices;
 import dev.strata.pipeline.forward.ForwardOutput;
 import dev.strata.pipeline.forward.LlamaModel;
+import dev.strata.pipeline.forward.Scalars;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -59,8 +60,9 @@ public final class ModelDistillation {
                     double loss;
                     try (Autograd rec = Autograd.record()) {
                         ForwardOutput o = trainee.forward(tokens, Capture.HIDDEN_AND_LOGITS);
-                        NDArray total = kl(t.logits(), o.logits()).mul((float) klWeight)
-                                .add(boundaryMse(t.hiddenStates(), o.hiddenStates(), groupEnds).mul((float) hiddenWeight));
+                        NDArray total = Scalars.times(kl(t.logits(), o.logits()), klWeight)
+                                .add(Scalars.times(boundaryMse(t.hiddenStates(), o.hiddenStates(), groupEnds),
+                                        hiddenWeight));
                         rec.backward(total);
                         loss = total.getFloat();
                     }
@@ -86,10 +88,10 @@ public final class ModelDistillation {
     static NDArray boundaryMse(List<NDArray> teacherHidden, List<NDArray> studentHidden, int[] groupEnds) {
         NDArray sum = null;
         for (int i = 0; i < groupEnds.length; i++) {
-            NDArray mse = studentHidden.get(i + 1).sub(teacherHidden.get(groupEnds[i])).pow(2).mean();
+            NDArray mse = studentHidden.get(i + 1).sub(teacherHidden.get(groupEnds[i])).square().mean();
             sum = sum == null ? mse : sum.add(mse);
         }
-        return sum.div(groupEnds.length);
+        return Scalars.times(sum, 1.0 / groupEnds.length);
     }
 
     private static void checkGroups(LlamaModel teacher, LlamaModel student, int[] groupEnds) {

@@ -8,20 +8,12 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 
 /**
  * Epochs of batches streamed from a window source (opened again for every epoch, never held whole), one optimiser
  * step per batch, with the loss logged as progress.
- *
- * <p>A step whose gradient is not finite made no update, so it is computed once more on the same batch from the
- * same weights (with a warning): rarely, and never reproducibly, a CPU step of the DJL/PyTorch stack has given a
- * NaN gradient where the same step computed again gives the run's usual one. A step that fails twice ends the
- * training with its error.
  */
 final class TrainingLoop {
-    private static final Logger LOG = LogManager.getLogger(TrainingLoop.class);
 
     private TrainingLoop() {
     }
@@ -44,7 +36,7 @@ final class TrainingLoop {
             WindowBatches batches = new WindowBatches(epoch.get(), s.batch());
             while (batches.hasNext()) {
                 List<TokenWindow> batch = batches.next();
-                double loss = stepWithOneRetry(step, batch, stage, (epochSteps + 1) + " of epoch " + (e + 1));
+                double loss = step.applyAsDouble(batch);
                 if (!Double.isFinite(loss)) {
                     throw new StrataException(stage + ": the loss became " + loss + " at step " + (epochSteps + 1)
                             + " of epoch " + (e + 1) + " (last finite loss " + last + "); lower the learning rate");
@@ -60,16 +52,6 @@ final class TrainingLoop {
             }
         }
         return new Losses(first, last, epochSum / Math.max(1, epochSteps), epochSteps * s.epochs());
-    }
-
-    private static double stepWithOneRetry(ToDoubleFunction<List<TokenWindow>> step, List<TokenWindow> batch,
-            String stage, String where) {
-        try {
-            return step.applyAsDouble(batch);
-        } catch (NonFiniteGradientException ex) {
-            LOG.warn("{}: step {}: {}; computing the step again", stage, where, ex.getMessage());
-            return step.applyAsDouble(batch);
-        }
     }
 
     /** @param lastEpochMean the mean loss over the steps of the last epoch */
