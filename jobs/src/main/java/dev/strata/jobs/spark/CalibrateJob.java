@@ -93,16 +93,8 @@ public final class CalibrateJob {
             SparkSession spark) {
         long start = System.nanoTime();
         int partitions = o.partitions() != null ? o.partitions() : spark.sparkContext().defaultParallelism();
-        Scored scored = scoreRun(spark, o.model(), config.numLayers(), run, windows, o.batch(), partitions, o.pplDrop(), o.pplWindows());
-        Map<String, Object> header = new LinkedHashMap<>();
-        header.put("run_id", run.runId());
-        header.put("model", o.model());
-        header.put("data", o.data());
-        header.put("seq_len", seqLen);
-        scored.describe(header);
-        Path staging = run.staging(SCORES);
-        writeTables(spark, run, scored.scores(), 0, o.model(), config, header, staging);
-        run.commit(staging, SCORES);
+        Scored scored = scoreOriginal(spark, run, o.model(), config, o.data(), seqLen, windows, o.batch(), partitions,
+                o.pplDrop(), o.pplWindows(), SCORES);
         ObjectNode info = JSON.createObjectNode();
         info.put("ppl_drop", o.pplDrop());
         info.put("tokens", scored.scores().tokens());
@@ -135,6 +127,25 @@ public final class CalibrateJob {
         List<TokenWindow> eval = CalibrationWindows.read(run, windows, pplWindows);
         PplDropJob.Result drop = PplDropJob.run(spark, model, layers, eval, batch);
         return new Scored(scores.withLayerRows(drop.drops()), drop.full(), eval.size());
+    }
+
+    /**
+     * Scores the model a run starts from on the run's windows and commits its tables and summary.json (step 0) to
+     * {@code target} in the run folder.
+     */
+    public static Scored scoreOriginal(SparkSession spark, RunFolder run, String model, LlamaConfig config, String data,
+            int seqLen, long windows, int batch, int partitions, boolean pplDrop, Integer pplWindows, String target) {
+        Scored scored = scoreRun(spark, model, config.numLayers(), run, windows, batch, partitions, pplDrop, pplWindows);
+        Map<String, Object> header = new LinkedHashMap<>();
+        header.put("run_id", run.runId());
+        header.put("model", model);
+        header.put("data", data);
+        header.put("seq_len", seqLen);
+        scored.describe(header);
+        Path staging = run.staging(target);
+        writeTables(spark, run, scored.scores(), 0, model, config, header, staging);
+        run.commit(staging, target);
+        return scored;
     }
 
     /** Writes the three score tables (with their step) and summary.json into {@code dir}. */

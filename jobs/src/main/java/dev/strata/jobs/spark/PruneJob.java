@@ -10,7 +10,6 @@ import dev.strata.pipeline.compress.LayerRemoval;
 import dev.strata.pipeline.model.Checkpoint;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.ModelFolder;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -70,17 +69,9 @@ public final class PruneJob {
             long windows, int seqLen, int remove) {
         long start = System.nanoTime();
         int partitions = o.partitions() != null ? o.partitions() : spark.sparkContext().defaultParallelism();
-        CalibrateJob.Scored scored = CalibrateJob.scoreRun(spark, model, config.numLayers(), run, windows, o.batch(),
-                partitions, o.method().needsPplDrop(), o.pplWindows());
-        Map<String, Object> header = new LinkedHashMap<>();
-        header.put("run_id", run.runId());
-        header.put("model", model);
-        header.put("data", HadoopFiles.path(o.data()).toString());
-        header.put("seq_len", seqLen);
-        scored.describe(header);
-        Path scores = run.staging(MergeJob.scoresPath(0));
-        CalibrateJob.writeTables(spark, run, scored.scores(), 0, model, config, header, scores);
-        run.commit(scores, MergeJob.scoresPath(0));
+        CalibrateJob.Scored scored = CalibrateJob.scoreOriginal(spark, run, model, config,
+                HadoopFiles.path(o.data()).toString(), seqLen, windows, o.batch(), partitions, o.method().needsPplDrop(),
+                o.pplWindows(), MergeJob.scoresPath(0));
 
         List<Integer> removed = o.method().choose(scored.scores(), config.numLayers(), remove);
         Checkpoint pruned = dev.strata.pipeline.surgery.LayerSurgery.remove(

@@ -30,7 +30,6 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -140,16 +139,9 @@ public final class StreamlineJob {
             long windows, int batch, int seqLen) {
         long start = System.nanoTime();
         int partitions = o.partitions() != null ? o.partitions() : spark.sparkContext().defaultParallelism();
-        CalibrateJob.Scored scored = CalibrateJob.scoreRun(spark, model, config.numLayers(), run, windows, batch,
-                partitions, false, null);
-        Map<String, Object> header = new LinkedHashMap<>();
-        header.put("run_id", run.runId());
-        header.put("model", model);
-        header.put("data", HadoopFiles.path(o.data()).toString());
-        header.put("seq_len", seqLen);
-        Path scores = run.staging(MergeJob.scoresPath(0));
-        CalibrateJob.writeTables(spark, run, scored.scores(), 0, model, config, header, scores);
-        run.commit(scores, MergeJob.scoresPath(0));
+        CalibrateJob.Scored scored = CalibrateJob.scoreOriginal(spark, run, model, config,
+                HadoopFiles.path(o.data()).toString(), seqLen, windows, batch, partitions, false, null,
+                MergeJob.scoresPath(0));
         ObjectNode info = JSON.createObjectNode();
         info.put("tokens", scored.scores().tokens());
         info.put("seconds", (System.nanoTime() - start) / 1e9);
