@@ -1,26 +1,39 @@
 package dev.strata.jobs.cli;
 
-import dev.strata.jobs.spark.CalibrateJob;
+import dev.strata.jobs.spark.RunDriver;
 import dev.strata.jobs.spark.Sessions;
 import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.compress.RunParams;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** strata calibrate: the distributed calibration job (layer, block and channel scores as Parquet). */
+/**
+ * strata calibrate: the original model's layer, block and channel scores on calibration text, as a run of its own
+ * (the run folder any compress command can then continue). Its options are the run's settings ({@link RunParams}),
+ * added by {@link StrataCli}.
+ */
 @Command(name = "calibrate", mixinStandardHelpOptions = true,
         description = {"Score every layer, block and channel of a model on calibration text, as a Spark job.",
-            "Writes OUT/data/windows (token windows), OUT/scores/{layer,block,channel}_scores (Parquet) and "
-                + "OUT/scores/summary.json; a rerun with the same inputs reuses what is finished."})
+            "Writes OUT/data/windows-K (token windows), OUT/scores/original/{layer,block,channel}_scores (Parquet) and "
+                + "summary.json; a rerun with the same inputs reuses what is finished."})
 final class CalibrateCommand implements Callable<Integer> {
     private static final Logger LOG = LogManager.getLogger(CalibrateCommand.class);
 
-    @Mixin
-    CalibrationOptions c = new CalibrationOptions();
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run folder (created, or resumed).")
+    String out;
+
+    @Option(names = "--master", paramLabel = "URL",
+            description = "Spark master (default: spark-submit's, else ${sys:spark.master:-local[*]}).")
+    String master;
 
     @Option(names = "--metric", paramLabel = "NAME", split = ",",
             description = "Extra metrics: ppl-drop (SLEB: perplexity without each layer, one Spark task per layer).")
@@ -39,12 +52,12 @@ final class CalibrateCommand implements Callable<Integer> {
             }
             pplDrop = true;
         }
-        CalibrateJob.Options options = new CalibrateJob.Options(c.model, c.data, c.out, c.seqLen, c.samples, c.seed,
-                c.batch, c.partitions, pplDrop, c.pplWindows);
-        try (Sessions.Lazy spark = Sessions.lazy(c.master, "calibrate")) {
-            CalibrateJob.Result r = CalibrateJob.run(options, spark);
-            LOG.info("calibrate: scores in {}", r.out());
-            ScoresView.print(r.summary(), format);
+        var settings = ParamOptions.read(spec, RunParams.PARAMS);
+        try (Sessions.Lazy spark = Sessions.lazy(master, "calibrate")) {
+            RunDriver driver = RunDriver.open(settings, out, spark);
+            driver.originalScores(pplDrop);
+            LOG.info("calibrate: scores in {}", driver.folder().root());
+            ScoresView.print(driver.summary(), format);
         }
         return 0;
     }

@@ -1,36 +1,55 @@
 package dev.strata.jobs.cli;
 
-import dev.strata.jobs.spark.DistillJob;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.jobs.io.HadoopFiles;
+import dev.strata.jobs.io.ModelFiles;
+import dev.strata.jobs.spark.RunDriver;
 import dev.strata.jobs.spark.Sessions;
-import dev.strata.pipeline.train.TrainSettings;
+import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.compress.Distillation;
+import dev.strata.pipeline.compress.Plan;
+import dev.strata.pipeline.compress.RunParams;
+import dev.strata.pipeline.compress.StoredModel;
+import dev.strata.pipeline.model.LlamaConfig;
+import dev.strata.pipeline.model.ModelFolder;
+import dev.strata.pipeline.settings.Params;
+import dev.strata.pipeline.settings.Settings;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** strata distill: CoMe's hierarchical distillation of a merged student from its teacher. */
+/**
+ * strata distill: CoMe's hierarchical distillation of any compressed student (any method's plan) from its teacher.
+ * Its options are the run's settings, the model being the teacher ({@link #PARAMS}), and the distillation's
+ * ({@link Distillation#PARAMS}), added by {@link StrataCli}.
+ */
 @Command(name = "distill", mixinStandardHelpOptions = true,
-        description = {"Hierarchical distillation of a merged model (CoMe), as Spark jobs.",
-            "Stage 1 trains every merged layer in its own task to reproduce its group of teacher layers (hidden-state "
-                + "MSE); stage 2 trains the whole student on the teacher's logits (KL) plus hidden states at the group "
-                + "boundaries. Writes OUT/models/stage1 and OUT/models/final; a rerun reuses finished stages.",
-            "--epochs, --lr and --final-lr are stage 1's; --train-batch, --weight-decay and --clip-norm apply to both."})
+        description = {"Hierarchical distillation of a compressed model (CoMe's, for any method's plan), as Spark jobs.",
+            "Stage 1 trains every changed layer in its own task to reproduce the teacher layers it stands for "
+                + "(hidden-state MSE); stage 2 trains the whole student on the teacher's logits (KL) plus hidden "
+                + "states at the layer boundaries. Writes OUT/models/distill/distilled-stage1 and "
+                + "OUT/models/distill/distilled; a rerun reuses finished stages."})
 final class DistillCommand implements Callable<Integer> {
+    /** The run's settings with the teacher as the model. */
+    static final Params PARAMS = RunParams.PARAMS.replacing(RunParams.MODEL.flag("--teacher")
+            .label("DIR"));
     private static final Logger LOG = LogManager.getLogger(DistillCommand.class);
 
-    @Option(names = "--teacher", required = true, paramLabel = "DIR", description = "The original model.")
-    String teacher;
+    @Spec
+    CommandSpec spec;
 
-    @Option(names = "--student", required = true, paramLabel = "DIR", description = "The merged model.")
+    @Option(names = "--student", required = true, paramLabel = "DIR", description = "The compressed model.")
     String student;
 
-    @Option(names = "--plan", required = true, paramLabel = "FILE", description = "merge_plan.json of the merge run.")
+    @Option(names = "--plan", paramLabel = "FILE", description = "The student's plan.json (default: STUDENT/plan.json).")
     String plan;
-
-    @Option(names = "--data", required = true, paramLabel = "PATH", description = "Training text (file, directory or glob).")
-    String data;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run folder (created, or resumed).")
     String out;
@@ -38,45 +57,43 @@ final class DistillCommand implements Callable<Integer> {
     @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: spark-submit's, else local[*]).")
     String master;
 
-    @Option(names = "--seq-len", paramLabel = "N", description = "Tokens per training window (default: the model's context).")
-    Integer seqLen;
-
-    @Option(names = "--samples", paramLabel = "K", description = "Training windows chosen at random (default: all).")
-    Integer samples;
-
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "1234", description = "Seed of --samples (default: ${DEFAULT-VALUE}).")
-    long seed;
-
-    /** Stage 1's training; its weight decay, clipping and batch also apply to stage 2. */
-    @Mixin
-    TrainingOptions training = new TrainingOptions();
-
-    @Option(names = "--stage2-epochs", paramLabel = "E", defaultValue = "1", description = "Stage-2 epochs; 0 skips stage 2 (default: ${DEFAULT-VALUE}).")
-    int stage2Epochs;
-
-    @Option(names = "--stage2-lr", paramLabel = "LR", defaultValue = "1e-4", description = "Stage-2 learning rate (default: ${DEFAULT-VALUE}).")
-    double stage2Lr;
-
-    @Option(names = "--stage2-final-lr", paramLabel = "LR", defaultValue = "1e-5", description = "Stage-2 final learning rate (default: ${DEFAULT-VALUE}).")
-    double stage2FinalLr;
-
-    @Option(names = "--kl-weight", paramLabel = "W", defaultValue = "1", description = "Stage-2 weight of the logit KL (default: ${DEFAULT-VALUE}).")
-    double klWeight;
-
-    @Option(names = "--hidden-weight", paramLabel = "W", defaultValue = "1", description = "Stage-2 weight of the boundary MSE (default: ${DEFAULT-VALUE}).")
-    double hiddenWeight;
-
     @Override
     public Integer call() {
-        TrainSettings layers = training.settings();
-        TrainSettings model = stage2Epochs == 0 ? null : new TrainSettings(stage2Lr, stage2FinalLr,
-                layers.weightDecay(), layers.clipNorm(), stage2Epochs, layers.batch());
-        DistillJob.Options options = new DistillJob.Options(teacher, student, plan, data, out, seqLen, samples, seed,
-                layers, model, klWeight, hiddenWeight);
+        Settings run = ParamOptions.read(spec, PARAMS);
+        Settings settings = ParamOptions.read(spec, Distillation.PARAMS);
+        Distillation.Stages stages = Distillation.read(settings);
+        Configuration conf = HadoopFiles.configuration();
+        String teacher = run.get(RunParams.MODEL);
+        String studentAddress = HadoopFiles.path(student).toString();
+        Path planFile = plan != null ? HadoopFiles.path(plan) : new Path(HadoopFiles.path(student), Plan.FILE);
+        Plan studentPlan = Plan.parse(HadoopFiles.readText(planFile, conf, " (--plan)"), HadoopFiles.display(planFile));
+        check(studentPlan, ModelFolder.readConfig(ModelFiles.localMetadata(HadoopFiles.path(teacher), conf)),
+                ModelFolder.readConfig(ModelFiles.localMetadata(HadoopFiles.path(student), conf)), teacher,
+                plan != null ? plan : planFile.toString());
+        ObjectNode identity = settings.toJson();
+        identity.put("student", studentAddress);
+        identity.put("plan", studentPlan.toJson());
         try (Sessions.Lazy spark = Sessions.lazy(master, "distill")) {
-            DistillJob.Result r = DistillJob.run(options, spark);
-            LOG.info("distill: model in {}", r.model());
+            RunDriver driver = RunDriver.open(run, out, spark);
+            List<StoredModel> made = Distillation.run(driver.runFor("distill", identity), "distilled",
+                    new StoredModel("student", studentAddress, studentPlan, List.of()), stages);
+            LOG.info("distill: model in {}", made.isEmpty() ? "(nothing to train)" : made.get(made.size() - 1).address());
         }
         return 0;
+    }
+
+    private void check(Plan p, LlamaConfig teacher, LlamaConfig studentConfig, String teacherName, String planName) {
+        if (p.originalLayers() != teacher.numLayers()) {
+            throw new StrataException("--plan " + planName + ": describes a teacher of " + p.originalLayers()
+                    + " layers, but " + teacherName + " has " + teacher.numLayers());
+        }
+        if (p.layers().size() != studentConfig.numLayers()) {
+            throw new StrataException("--plan " + planName + ": describes a student of " + p.layers().size()
+                    + " layers, but " + student + " has " + studentConfig.numLayers());
+        }
+        if (!teacher.withNumLayers(studentConfig.numLayers()).toJson().equals(studentConfig.toJson())) {
+            throw new StrataException("--student " + student + ": differs from the teacher in more than its number of "
+                    + "layers (hidden size, heads, vocabulary ...)");
+        }
     }
 }

@@ -3,7 +3,8 @@ package dev.strata.jobs.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.strata.jobs.io.HadoopFiles;
-import dev.strata.jobs.spark.CalibrateJob;
+import dev.strata.jobs.spark.RunLayout;
+import dev.strata.jobs.spark.ScoreTables;
 import dev.strata.pipeline.StrataException;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.Path;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Parameters;
 final class ScoresCommand {
 
     @Command(name = "show", mixinStandardHelpOptions = true,
-            description = "Print the layer and block scores of a run (OUT/scores/summary.json).")
+            description = "Print the original model's layer and block scores of a run (OUT/scores/original/summary.json).")
     static final class Show implements Callable<Integer> {
         @Parameters(paramLabel = "OUT", description = "The run folder (local, hdfs://, s3a://).")
         String out;
@@ -28,9 +29,11 @@ final class ScoresCommand {
 
         @Override
         public Integer call() {
-            Path file = new Path(HadoopFiles.path(out), CalibrateJob.SCORES + "/" + CalibrateJob.SUMMARY);
+            Path dir = ScoreTables.locate(HadoopFiles.path(out), HadoopFiles.configuration());
+            Path file = new Path(dir != null ? dir : new Path(HadoopFiles.path(out), RunLayout.scores(RunLayout.ORIGINAL)),
+                    ScoreTables.SUMMARY);
             String text = HadoopFiles.readText(file, HadoopFiles.configuration(),
-                    " (is " + out + " a finished calibration run?)");
+                    " (is " + out + " a finished run?)");
             JsonNode summary;
             try {
                 summary = new ObjectMapper().readTree(text);

@@ -1,6 +1,10 @@
 package dev.strata.jobs.cli;
 
 import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.compress.Distillation;
+import dev.strata.pipeline.compress.RunParams;
+import dev.strata.pipeline.eval.EvalParams;
+import dev.strata.pipeline.settings.Params;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import picocli.CommandLine;
@@ -11,10 +15,8 @@ import picocli.CommandLine.ScopeType;
 /** The strata command line: one subcommand per verb. */
 @Command(name = "strata", mixinStandardHelpOptions = true, version = "strata 0.1.0",
         description = "Makes large language models smaller by removing and merging whole transformer layers.",
-        subcommands = {ConvertCommand.class, PplCommand.class, GenerateCommand.class, CalibrateCommand.class,
-            ScoresCommand.class, EvalCommand.class, MergeCommand.class, DistillCommand.class, PruneCommand.class, StreamlineCommand.class,
-            RunCommand.class, BenchCommand.class,
-            CommandLine.HelpCommand.class})
+        subcommands = {ConvertCommand.class, PplCommand.class, GenerateCommand.class, ScoresCommand.class,
+            MethodsCommand.class, RunCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class StrataCli {
     private static final Logger ERR = LogManager.getLogger("strata.err");
 
@@ -32,28 +34,25 @@ public final class StrataCli {
     /** Runs the command line and returns its exit code: 0 done, 1 error, 2 bad usage. */
     public static int run(String... args) {
         StrataCli root = new StrataCli();
-        CommandLine cli = new CommandLine(root).setCaseInsensitiveEnumValuesAllowed(true);
+        CommandLine cli = new CommandLine(root);
+        cli.addSubcommand(withSettings(new CalibrateCommand(), RunParams.PARAMS));
+        cli.addSubcommand(CompressCommand.create());
+        cli.addSubcommand(withSettings(new DistillCommand(), DistillCommand.PARAMS.and(Distillation.PARAMS)));
+        cli.addSubcommand(withSettings(new EvalCommand(), EvalParams.PARAMS));
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionStrategy(parsed -> {
             root.applyGlobalOptions();
             return new CommandLine.RunLast().execute(parsed);
         });
         cli.setExecutionExceptionHandler((ex, command, parsed) -> root.report(ex));
-        return cli.execute(joinStreamline(args));
+        return cli.execute(Aliases.expand(args));
     }
 
-    /** "prune streamline" (two words on the command line) names one command, {@link StreamlineCommand}. */
-    static String[] joinStreamline(String[] args) {
-        int i = 0;
-        while (i < args.length && args[i].startsWith("-")) {
-            i += args[i].equals("--threads") ? 2 : 1; // the global options come first
-        }
-        if (i + 1 < args.length && args[i].equals("prune") && args[i + 1].equals("streamline")) {
-            java.util.List<String> joined = new java.util.ArrayList<>(java.util.Arrays.asList(args));
-            joined.subList(i, i + 2).clear();
-            joined.add(i, StreamlineCommand.NAME);
-            return joined.toArray(String[]::new);
-        }
-        return args;
+    /** An annotated command with one option per declared setting. */
+    private static CommandLine withSettings(Object command, Params settings) {
+        CommandLine line = new CommandLine(command);
+        ParamOptions.add(line.getCommandSpec(), settings);
+        return line;
     }
 
     private void applyGlobalOptions() {

@@ -12,8 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
-import java.util.Iterator;
-import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileContext;
@@ -21,6 +20,8 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * A run's output folder (local, hdfs:// or s3a://): run.json names the run's inputs and records each finished
@@ -31,11 +32,14 @@ import org.apache.hadoop.fs.Path;
 public final class RunFolder {
     public static final String RUN_FILE = "run.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final Logger LOG = LogManager.getLogger(RunFolder.class);
 
     private final Path root;
     private final FileSystem fs;
     private final Configuration conf;
     private final ObjectNode run;
+    /** Stages found done whose reuse was logged. */
+    private final Set<String> announced = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private RunFolder(Path root, FileSystem fs, Configuration conf, ObjectNode run) {
         this.root = root;
@@ -113,14 +117,24 @@ public final class RunFolder {
         if (!kind.equals(existing.path("kind").asText())) {
             return "a " + existing.path("kind").asText() + " run, not " + kind;
         }
-        JsonNode before = existing.get("inputs");
-        for (Iterator<Map.Entry<String, JsonNode>> it = inputs.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            if (!e.getValue().equals(before.get(e.getKey()))) {
-                return e.getKey() + " " + before.path(e.getKey()) + " there, " + e.getValue() + " here";
+        return difference(existing.get("inputs"), inputs);
+    }
+
+    /** The first key whose value differs: "key X there, Y here". */
+    private static String difference(JsonNode before, JsonNode now) {
+        Set<String> keys = new java.util.LinkedHashSet<>();
+        now.fieldNames().forEachRemaining(keys::add);
+        before.fieldNames().forEachRemaining(keys::add);
+        for (String key : keys) {
+            if (!now.path(key).equals(before.path(key))) {
+                return key + " " + show(before.get(key)) + " there, " + show(now.get(key)) + " here";
             }
         }
         return "its inputs differ";
+    }
+
+    private static String show(JsonNode v) {
+        return v == null ? "unset" : v.toString();
     }
 
     public Path root() {
@@ -161,6 +175,52 @@ public final class RunFolder {
         entry.put("done", true);
         entry.put("finished", Instant.now().toString());
         ((ObjectNode) run.get("stages")).set(stage, entry);
+        save();
+    }
+
+    /**
+     * Runs {@code stage} unless an earlier attempt finished it: the one place stages are skipped, timed and recorded.
+     * {@code work} writes the stage's output (staged, then committed) and returns what run.json records of it.
+     *
+     * @return the record of the stage, as this or an earlier attempt made it
+     */
+    public JsonNode once(String stage, java.util.function.Supplier<ObjectNode> work) {
+        if (isDone(stage)) {
+            if (announced.add(stage)) {
+                LOG.info("{}: reusing (done {})", stage, stage(stage).path("finished").asText());
+            }
+            return stage(stage);
+        }
+        long start = System.nanoTime();
+        LOG.info("{} ...", stage);
+        ObjectNode info = work.get().deepCopy();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        info.put("seconds", seconds);
+        markDone(stage, info);
+        announced.add(stage);
+        LOG.info("{}: done in {} s", stage, String.format("%.1f", seconds));
+        return stage(stage);
+    }
+
+    /**
+     * Records that {@code name} runs in this folder with {@code settings}, or checks that it ran with the same ones:
+     * a method's stages are reused only for the settings that made them.
+     *
+     * @param option the command-line option naming the folder, for messages
+     */
+    public synchronized void claim(String name, ObjectNode settings, String option) {
+        ObjectNode given = normalized(settings);
+        JsonNode before = run.path("methods").get(name);
+        if (before != null) {
+            if (!before.equals(given)) {
+                throw new StrataException(option + " " + HadoopFiles.display(root) + ": holds a " + name + " run with "
+                        + "other settings (" + difference(before, given) + "); use another " + option
+                        + " or remove the folder");
+            }
+            return;
+        }
+        create();
+        run.with("methods").set(name, given);
         save();
     }
 

@@ -151,7 +151,7 @@ public final class CalibrateBenchmark {
             double best = 0;
             for (int run = 0; run < RUNS; run++) {
                 long start = System.nanoTime();
-                CalibrateJob.score(spark, model, new org.apache.hadoop.fs.Path(path), windows.size(), batch, partitions);
+                Scoring.score(spark, model, new org.apache.hadoop.fs.Path(path), windows.size(), batch, partitions);
                 best = Math.max(best, tokens / ((System.nanoTime() - start) / 1e9));
             }
             LOG.info("bench calibrate: Spark {} {} tokens/s", master, String.format("%,.0f", best));
@@ -171,7 +171,7 @@ public final class CalibrateBenchmark {
         heap.forEach(MemoryPoolMXBean::resetPeakUsage);
         boolean rssReset = resetPeakRss();
         try (LiveHeap live = new LiveHeap()) {
-            CalibrateJob.score(spark, model, new org.apache.hadoop.fs.Path(path), windows, batch,
+            Scoring.score(spark, model, new org.apache.hadoop.fs.Path(path), windows, batch,
                     spark.sparkContext().defaultParallelism());
             double peak = heap.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum() / 1e6;
             double rss = rssReset ? peakRssKb() / 1e3 : Double.NaN;

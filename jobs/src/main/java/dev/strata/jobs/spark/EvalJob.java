@@ -256,13 +256,12 @@ public final class EvalJob {
         LOG.info("eval: report in {}", run.path(REPORT + "/report.html"));
     }
 
-    /** metric -> values by layer, from a calibration run's summary.json. */
-    private static Map<String, List<Double>> layerScores(String calibrationRun) {
-        Path given = HadoopFiles.path(calibrationRun);
-        Path direct = new Path(given, CalibrateJob.SUMMARY);
-        Path summary = HadoopFiles.exists(direct, HadoopFiles.configuration()) ? direct
-                : new Path(given, CalibrateJob.SCORES + "/" + CalibrateJob.SUMMARY);
-        String text = HadoopFiles.readText(summary, HadoopFiles.configuration(), " (is --scores a finished calibration run?)");
+    /** metric -> values by layer, from a run's original scores (summary.json). */
+    private static Map<String, List<Double>> layerScores(String run) {
+        Path given = HadoopFiles.path(run);
+        Path dir = ScoreTables.locate(given, HadoopFiles.configuration());
+        Path summary = new Path(dir != null ? dir : given, ScoreTables.SUMMARY);
+        String text = HadoopFiles.readText(summary, HadoopFiles.configuration(), " (is --scores a finished run?)");
         Map<String, List<Double>> out = new LinkedHashMap<>();
         try {
             JsonNode scores = JSON.readTree(text).path("layer_scores");

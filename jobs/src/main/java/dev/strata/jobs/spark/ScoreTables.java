@@ -10,7 +10,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -23,6 +22,8 @@ public final class ScoreTables {
     public static final String LAYER = "layer_scores";
     public static final String BLOCK = "block_scores";
     public static final String CHANNEL = "channel_scores";
+    /** The layer and block scores as one JSON document beside the tables, for people and notebooks. */
+    public static final String SUMMARY = "summary.json";
 
     static final StructType LAYER_SCHEMA = keyed()
             .add("layer", DataTypes.IntegerType, false)
@@ -58,32 +59,68 @@ public final class ScoreTables {
     }
 
     /**
-     * The block scores of {@code metric} of {@code model} in the block_scores table under {@code dir} (as written by
-     * {@link #write}), under dir/scores (a calibration run) or under dir/scores/step-000 (a merge, prune or
-     * streamline run: the original model's scores). Tables of another model are refused.
+     * The folder holding score tables among {@code dir}, {@code dir}/scores/original (a run folder), and the layouts of
+     * earlier versions ({@code dir}/scores/step-000, {@code dir}/scores); null when none has them.
      */
-    public static List<LayerScores.BlockScore> readBlocks(SparkSession spark, Path dir, Metric metric, String model) {
-        org.apache.hadoop.conf.Configuration conf = HadoopFiles.configuration();
-        Path table = new Path(dir, BLOCK);
-        for (String inside : new String[] {"scores/", "scores/step-000/"}) {
-            Path candidate = new Path(dir, inside + BLOCK);
-            if (!HadoopFiles.exists(table, conf) && HadoopFiles.exists(candidate, conf)) {
-                table = candidate;
+    public static Path locate(Path dir, org.apache.hadoop.conf.Configuration conf) {
+        for (String inside : new String[] {"", RunLayout.scores(RunLayout.ORIGINAL), "scores/step-000", "scores"}) {
+            Path candidate = inside.isEmpty() ? dir : new Path(dir, inside);
+            if (HadoopFiles.exists(new Path(candidate, LAYER), conf)) {
+                return candidate;
             }
         }
-        if (!HadoopFiles.exists(table, conf)) {
-            throw new StrataException(HadoopFiles.display(dir) + ": no " + BLOCK + " table (not a finished scoring run?)");
-        }
-        List<Row> rows = spark.read().parquet(table.toString()).filter(functions.col("metric").equalTo(metric.id()))
-                .orderBy("length", "start").collectAsList();
-        for (Row r : rows) {
+        return null;
+    }
+
+    /**
+     * The scores in {@code dir} (the three tables and summary.json, as {@link #write} and the run write them), which
+     * must be those of {@code model}: tables of another model are refused.
+     */
+    public static LayerScores read(SparkSession spark, Path dir, String model) {
+        org.apache.hadoop.conf.Configuration conf = HadoopFiles.configuration();
+        List<Row> layerRows = spark.read().parquet(new Path(dir, LAYER).toString()).collectAsList();
+        for (Row r : layerRows) {
             String scored = r.getString(r.fieldIndex("model"));
             if (!scored.equals(model)) {
                 throw new StrataException(HadoopFiles.display(dir) + ": the scores are of " + scored + ", not of " + model);
             }
         }
-        return rows.stream().map(r -> new LayerScores.BlockScore(r.getInt(r.fieldIndex("start")),
-                r.getInt(r.fieldIndex("length")), metric, r.getDouble(r.fieldIndex("value")))).toList();
+        List<LayerScores.LayerScore> layers = layerRows.stream().map(r -> new LayerScores.LayerScore(
+                r.getInt(r.fieldIndex("layer")), metric(r), r.getDouble(r.fieldIndex("value")))).toList();
+        List<LayerScores.BlockScore> blocks = spark.read().parquet(new Path(dir, BLOCK).toString()).collectAsList()
+                .stream().map(r -> new LayerScores.BlockScore(r.getInt(r.fieldIndex("start")),
+                        r.getInt(r.fieldIndex("length")), metric(r), r.getDouble(r.fieldIndex("value")))).toList();
+        List<LayerScores.ChannelScore> channels = spark.read().parquet(new Path(dir, CHANNEL).toString())
+                .collectAsList().stream().map(r -> new LayerScores.ChannelScore(r.getInt(r.fieldIndex("layer")),
+                        kind(r.getString(r.fieldIndex("kind"))), r.getInt(r.fieldIndex("index")),
+                        r.getDouble(r.fieldIndex("value")))).toList();
+        com.fasterxml.jackson.databind.JsonNode summary;
+        Path file = new Path(dir, SUMMARY);
+        try {
+            summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(HadoopFiles.readText(file, conf, ""));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new StrataException(HadoopFiles.display(file) + ": not valid JSON: " + ex.getOriginalMessage());
+        }
+        return new LayerScores(layers, blocks, channels, summary.path("tokens").asLong(), summary.path("windows").asLong());
+    }
+
+    private static Metric metric(Row r) {
+        String id = r.getString(r.fieldIndex("metric"));
+        for (Metric m : Metric.values()) {
+            if (m.id().equals(id)) {
+                return m;
+            }
+        }
+        throw new StrataException("score tables: unknown metric '" + id + "'");
+    }
+
+    private static LayerScores.ChannelKind kind(String id) {
+        for (LayerScores.ChannelKind k : LayerScores.ChannelKind.values()) {
+            if (k.id().equals(id)) {
+                return k;
+            }
+        }
+        throw new StrataException("score tables: unknown channel kind '" + id + "'");
     }
 
     private static <T> void write(SparkSession spark, List<T> rows, Function<T, Row> toRow, StructType schema, Path path) {

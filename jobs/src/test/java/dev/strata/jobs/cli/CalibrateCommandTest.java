@@ -87,7 +87,7 @@ class CalibrateCommandTest {
         Path clean = dir.resolve("clean");
         CliRun first = calibrate(CliRun.TINYSTORIES.toString(), clean, inputs);
         assertEquals(0, first.exitCode(), first.err());
-        JsonNode expected = JSON.readTree(clean.resolve("scores/summary.json").toFile());
+        JsonNode expected = JSON.readTree(clean.resolve("scores/original/summary.json").toFile());
 
         Path killed = dir.resolve("killed");
         Path log = dir.resolve("killed.log");
@@ -96,26 +96,26 @@ class CalibrateCommandTest {
         args.addAll(List.of(inputs));
         Process process = OtherJvm.start(log, args.toArray(String[]::new));
         try {
-            OtherJvm.waitForStage(killed, "windows", process, log);
+            OtherJvm.waitForStage(killed, "data/windows-48", process, log);
         } finally {
             process.destroyForcibly().waitFor();
         }
         JsonNode stages = JSON.readTree(killed.resolve("run.json").toFile()).get("stages");
-        assertTrue(stages.path("windows").path("done").asBoolean());
-        assertFalse(stages.path("scores").path("done").asBoolean(), "the run was killed after it finished");
+        assertTrue(stages.path("data/windows-48").path("done").asBoolean());
+        assertFalse(stages.path("scores/original").path("done").asBoolean(), "the run was killed after it finished");
 
         CliRun resumed = calibrate(CliRun.TINYSTORIES.toString(), killed, inputs);
         assertEquals(0, resumed.exitCode(), resumed.err());
-        assertTrue(resumed.err().contains("windows: reusing 48 windows"), resumed.err());
-        JsonNode actual = JSON.readTree(killed.resolve("scores/summary.json").toFile());
+        assertTrue(resumed.err().contains("data/windows-48: reusing"), resumed.err());
+        JsonNode actual = JSON.readTree(killed.resolve("scores/original/summary.json").toFile());
         assertSameNumbers(expected.get("layer_scores"), actual.get("layer_scores"));
         assertSameNumbers(expected.get("block_scores"), actual.get("block_scores"));
-        try (Stream<Path> leftovers = Files.list(killed)) {
+        try (Stream<Path> leftovers = Files.walk(killed)) {
             assertEquals(List.of(), leftovers.map(p -> p.getFileName().toString()).filter(n -> n.contains(".partial-")).toList());
         }
 
         CliRun again = calibrate(CliRun.TINYSTORIES.toString(), killed, inputs);
-        assertTrue(again.err().contains("scores: reusing"), again.err());
+        assertTrue(again.err().contains("scores/original: reusing"), again.err());
         assertFalse(again.err().contains("scores part"), "scores were computed again: " + again.err());
 
         String[] otherInputs = inputs.clone();
@@ -133,8 +133,8 @@ class CalibrateCommandTest {
         CliRun table = CliRun.of("scores", "show", killed.toString());
         assertTrue(table.out().lines().anyMatch(l -> l.trim().startsWith("layer  block_influence")), table.out());
         CliRun missing = CliRun.of("scores", "show", dir.resolve("nowhere").toString());
-        assertEquals("strata: error: " + dir.resolve("nowhere") + "/scores/summary.json: does not exist (is "
-                + dir.resolve("nowhere") + " a finished calibration run?)", missing.lastErrLine());
+        assertEquals("strata: error: " + dir.resolve("nowhere") + "/scores/original/summary.json: does not exist (is "
+                + dir.resolve("nowhere") + " a finished run?)", missing.lastErrLine());
     }
 
     private static void assertSameNumbers(JsonNode expected, JsonNode actual) {

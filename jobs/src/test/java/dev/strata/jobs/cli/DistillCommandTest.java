@@ -3,7 +3,7 @@ package dev.strata.jobs.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.strata.pipeline.compress.MergePlan;
+import dev.strata.pipeline.compress.Plan;
 import dev.strata.pipeline.model.ModelFolder;
 import dev.strata.pipeline.surgery.LayerSurgery;
 import java.util.List;
@@ -20,9 +20,9 @@ class DistillCommandTest {
     @Test
     void aPlanOrStudentOfAnotherModelIsRefusedBeforeSparkStarts() throws Exception {
         Path out = dir.resolve("out");
-        Path plan = dir.resolve(MergePlan.FILE);
+        Path plan = dir.resolve(Plan.FILE);
         // the identity plan of stories260K: 5 layers, each its own original
-        Files.writeString(plan, MergePlan.identity(ModelFolder.readConfig(CliRun.STORIES)).toJson());
+        Files.writeString(plan, Plan.identity(ModelFolder.readConfig(CliRun.STORIES)).toJson());
         Path fourLayers = dir.resolve("four");
         ModelFolder.write(LayerSurgery.remove(ModelFolder.read(CliRun.STORIES), List.of(2)), fourLayers);
         CliRun wrongStudent = distill(fourLayers.toString(), plan, out);

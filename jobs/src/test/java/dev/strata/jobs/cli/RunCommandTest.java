@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.strata.pipeline.compress.Plan;
 import dev.strata.pipeline.model.ModelFolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,11 +14,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The shipped streamline recipe end to end on the shared model. It runs LLM-Streamline and CoMe (with the settings of
- * the CoMe recipe, as RecipeTest asserts), so one run shows both methods' claims on TinyStories perplexity: a trained
- * replacement beats the untrained prune for blocks of 1 and 2 layers; merge + distillation beats merge alone and the
- * ShortGPT baseline at 4 and at 3 layers; both methods' rows sit in one report table with stability; the exported
- * folders reload with the reported perplexity; a second run reuses every stage.
+ * The shipped streamline recipe end to end on the shared model. It runs LLM-Streamline, CoMe, ShortGPT and ReplaceMe
+ * (with the settings of the CoMe recipe, as RecipeTest asserts), so one run shows every method's claim on TinyStories
+ * perplexity: a trained replacement beats the untrained prune for blocks of 1 and 2 layers; merge + distillation beats
+ * merge alone and the ShortGPT baseline at 4 and at 3 layers; ReplaceMe's linear map beats the untrained removal of the
+ * same block; every row sits in one report table with stability; the exported folders reload with the reported
+ * perplexity; a second run reuses every stage.
  */
 class RunCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,8 +36,8 @@ class RunCommandTest {
                 .replace("../shared/", CliRun.SHARED + "/"));
         CliRun run = CliRun.of("run", recipe.toString(), "--out", out.toString(), "--master", "local[2]");
         assertEquals(0, run.exitCode(), run.err() + run.out());
-        String losses = run.err().lines().filter(l -> l.contains("DistillJob") || l.contains("StreamlineJob")
-                || l.contains("Progress - distill")).reduce("", (a, b) -> a + "\n" + b);
+        String losses = run.err().lines().filter(l -> l.contains("RunDriver") || l.contains("Progress - distill")
+                || l.contains("Progress - train")).reduce("", (a, b) -> a + "\n" + b);
         JsonNode report = JSON.readTree(out.resolve("report.json").toFile());
         double original = ppl(report, "original 5L");
 
@@ -55,15 +57,27 @@ class RunCommandTest {
             assertTrue(distilled < merged, layers + " layers: merge + distill " + distilled + " vs merge alone " + merged);
             assertTrue(distilled < shortGpt, layers + " layers: merge + distill " + distilled + " vs ShortGPT " + shortGpt);
         }
+        // ReplaceMe removes the block the untrained prune removes, and its linear map makes up for part of the loss
+        for (int block : new int[] {1, 2}) {
+            int layers = 5 - block;
+            JsonNode replaceMe = planStep(out.resolve("models/replaceme/" + layers + "L"), 0);
+            JsonNode prune = planStep(out.resolve("models/streamline/none-" + block), 0);
+            assertEquals(prune.get("start").asInt(), replaceMe.get("start").asInt(), "the same block");
+            double untrained = ppl(report, "streamline none " + block + "-block");
+            double linear = ppl(report, "replaceme " + layers + "L");
+            assertTrue(linear < untrained, block + "-block: ReplaceMe " + linear + " vs untrained " + untrained);
+        }
         // one table compares every model with the original, stability beside accuracy
         String markdown = Files.readString(out.resolve("report.md"));
         String header = markdown.lines().filter(l -> l.startsWith("|Task|Metric|original 5L|")).findFirst().orElse("");
         for (String label : new String[] {"streamline none 2-block", "streamline ffn 2-block", "come merge+distill 3L",
-            "prune bi 3L"}) {
+            "prune bi 3L", "replaceme 3L"}) {
             assertTrue(header.contains("|" + label + "|retained|stability|"), label + " missing in " + header);
         }
-        assertTrue(markdown.contains("|come merge+distill 3L|3|169,152|65.1%|distill-3/models/final|"), markdown);
-        assertTrue(markdown.contains("|2|ffn|"), "the replacement's training row is missing: " + markdown);
+        assertTrue(markdown.contains("|come merge+distill 3L|3|169,152|65.1%|models/come/distill-3L|"), markdown);
+        assertTrue(markdown.contains("|streamline ffn 2-block|train ffn for layers 2..3 (mse)|"),
+                "the replacement's training row is missing: " + markdown);
+        assertTrue(markdown.contains("|come merge+distill 3L|distill model|"), "stage 2's row is missing: " + markdown);
         for (JsonNode m : report.get("models")) {
             if (m.get("model").asText().equals("original 5L")) {
                 continue;
@@ -76,16 +90,21 @@ class RunCommandTest {
         // the products reload anywhere a Llama loads, with the perplexity the pipeline reported
         assertReloads(out.resolve("model"), ppl(report, "streamline ffn 2-block"), losses);
         assertEquals(3 + 1, ModelFolder.readConfig(out.resolve("model")).numLayers(), "3 layers and the FFN");
-        assertReloads(out.resolve("distill-3/models/final"), ppl(report, "come merge+distill 3L"), losses);
+        assertReloads(out.resolve("models/come/distill-3L"), ppl(report, "come merge+distill 3L"), losses);
 
         CliRun again = CliRun.of("run", recipe.toString(), "--out", out.toString(), "--master", "local[2]");
         assertEquals(0, again.exitCode(), again.err());
-        for (String reused : new String[] {"merge step 2/2: reusing", "distill model: reusing", "prune: reusing",
-            "train: reusing", "eval: reusing the log-likelihoods", "recipe: export is done, skipped"}) {
+        for (String reused : new String[] {"models/come/step-002: reusing", "models/come/distill-3L: reusing",
+            "models/bi/3L: reusing", "models/streamline/ffn-2: reusing", "models/replaceme/3L: reusing",
+            "eval: reusing the log-likelihoods", "model: reusing", "report: reusing"}) {
             assertTrue(again.err().contains(reused), reused + " missing in " + again.err());
         }
         assertFalse(again.err().contains("Progress - distill") || again.err().contains("Progress - train"),
                 "training ran again");
+    }
+
+    private static JsonNode planStep(Path model, int step) throws Exception {
+        return Plan.parse(Files.readString(model.resolve(Plan.FILE)), "plan.json").steps().get(step).parameters();
     }
 
     private static void assertReloads(Path model, double reported, String losses) {
@@ -128,19 +147,22 @@ class RunCommandTest {
     @Test
     void aBadRecipeIsOneLineNamingTheKey() throws Exception {
         Path recipe = dir.resolve("bad.yaml");
-        Files.writeString(recipe, "model: " + CliRun.STORIES + "\ntarget_layers: 4\ncalibration: {data: x.txt, sample: 3}\n");
+        String methods = "methods: [{come: {layers: 1}}, {bi: {layers: [1, 2]}}]\n";
+        Files.writeString(recipe, "model: " + CliRun.STORIES + "\ncalibration: {data: x.txt, sample: 3}\n" + methods);
         CliRun run = CliRun.of("run", recipe.toString(), "--out", dir.resolve("out").toString());
         assertEquals(1, run.exitCode());
         assertEquals("strata: error: " + recipe + ": unknown key 'calibration.sample' (expected one of: data, seq_len, "
-                + "samples, seed, batch)", run.lastErrLine());
-        Files.writeString(recipe, "model: " + dir.resolve("nowhere") + "\ntarget_layers: 4\ncalibration: {data: x.txt}\n");
+                + "samples, seed, batch, partitions, ppl_windows)", run.lastErrLine());
+        Files.writeString(recipe, "model: " + dir.resolve("nowhere") + "\ncalibration: {data: x.txt}\n" + methods);
         CliRun missing = CliRun.of("run", recipe.toString(), "--out", dir.resolve("out").toString());
         assertEquals("strata: error: " + dir.resolve("nowhere") + ": not a model folder (no such directory)",
                 missing.lastErrLine());
-        Files.writeString(recipe, "model: " + CliRun.STORIES + "\ntarget_layers: 5\ncalibration: {data: x.txt}\n");
+        // settings are checked against the model before the first stage: the second method's too
+        Files.writeString(recipe, "model: " + CliRun.STORIES + "\ncalibration: {data: " + CliRun.TINYSTORIES + "}\n"
+                + "methods: [{come: {layers: 1}}, {bi: {layers: [1, 5]}}]\n");
         CliRun tooMany = CliRun.of("run", recipe.toString(), "--out", dir.resolve("out").toString());
-        assertEquals("strata: error: recipe: target_layers 5 is not below the 5 layers of " + CliRun.STORIES,
-                tooMany.lastErrLine());
+        assertEquals("strata: error: " + recipe + ": 'methods.bi.layers' 5 must lie in 1..4 (the model has 5 layers, "
+                + "and at least one must stay)", tooMany.lastErrLine());
         assertFalse(Files.exists(dir.resolve("out")), "a refused recipe wrote its run folder");
     }
 }

@@ -86,7 +86,7 @@ class S3aTest {
         CliRun onDisk = CliRun.of(concat(new String[] {"calibrate", "--model", CliRun.STORIES.toString(), "--data",
             CliRun.TINYSTORIES.toString(), "--out", local.resolve("r1").toString(), "--format", "json"}, inputs));
         assertEquals(0, onDisk.exitCode(), onDisk.err());
-        JsonNode fromS3 = summaryOnS3("runs/r1/scores/summary.json");
+        JsonNode fromS3 = summaryOnS3("runs/r1/scores/original/summary.json");
         assertEquals(JSON.readTree(onDisk.out()).get("layer_scores"), fromS3.get("layer_scores"));
         assertEquals(JSON.readTree(onDisk.out()).get("block_scores"), fromS3.get("block_scores"));
         assertTrue(store.getBlobStore().blobExists(BUCKET, "runs/r1/run.json"));
@@ -94,7 +94,7 @@ class S3aTest {
         CliRun again = CliRun.of(concat(new String[] {"calibrate", "--model", "s3a://" + BUCKET + "/models/stories260K",
             "--data", "s3a://" + BUCKET + "/data/", "--out", out}, inputs));
         assertEquals(0, again.exitCode(), again.err());
-        assertTrue(again.err().contains("scores: reusing"), again.err());
+        assertTrue(again.err().contains("scores/original: reusing"), again.err());
 
         CliRun show = CliRun.of("scores", "show", out, "--format", "json");
         assertEquals(0, show.exitCode(), show.err());

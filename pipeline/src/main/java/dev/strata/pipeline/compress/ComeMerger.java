@@ -20,13 +20,15 @@ import dev.strata.pipeline.surgery.LayerWeights;
  * @param noRemerge never merge a layer that is itself a merge result
  */
 public record ComeMerger(PairMetric pairMetric, boolean noRemerge) {
+    /** The method its steps are recorded under in a plan. */
+    public static final String METHOD = "come";
 
     /** The merged model and the plan that describes it. */
-    public record Result(Checkpoint model, MergePlan plan, MergeStep step) {
+    public record Result(Checkpoint model, Plan plan, MergeStep step) {
     }
 
     /** The index j of the pair (j, j+1) to merge next. */
-    public int choosePair(LayerScores scores, MergePlan plan) {
+    public int choosePair(LayerScores scores, Plan plan) {
         int layers = plan.layers().size();
         int best = -1;
         double bestScore = Double.POSITIVE_INFINITY;
@@ -52,7 +54,7 @@ public record ComeMerger(PairMetric pairMetric, boolean noRemerge) {
     }
 
     /** Merges the chosen pair of {@code model}, whose scores are {@code scores} and whose plan is {@code plan}. */
-    public Result step(Checkpoint model, LayerScores scores, MergePlan plan) {
+    public Result step(Checkpoint model, LayerScores scores, Plan plan) {
         LlamaConfig c = model.config();
         if (plan.layers().size() != c.numLayers()) {
             throw new StrataException("the merge plan describes " + plan.layers().size() + " layers but the model has "
@@ -65,11 +67,12 @@ public record ComeMerger(PairMetric pairMetric, boolean noRemerge) {
         LayerWeights merged = ConcatMerge.merge(c, LayerWeights.of(model, a), LayerWeights.of(model, a + 1), choice);
         LayerOrigin origin = LayerOrigin.concat(plan.layers().get(a), choice.groupsA(), choice.neuronsA(),
                 plan.layers().get(a + 1), choice.groupsB(), choice.neuronsB());
-        MergeStep step = new MergeStep(plan.steps().size() + 1, a, plan.layers().get(a).originalLayers(),
+        MergeStep step = new MergeStep(a, plan.layers().get(a).originalLayers(),
                 plan.layers().get(a + 1).originalLayers(), pairMetric.id(), pairMetric.score(scores, a), biA, biB,
                 choice.ratioA(), choice.groupsA().length, choice.groupsB().length, choice.neuronsA().length,
                 choice.neuronsB().length);
-        return new Result(LayerSurgery.replacePair(model, a, merged), plan.after(step, origin), step);
+        return new Result(LayerSurgery.replacePair(model, a, merged), plan.replace(a, 2, origin, METHOD, step.toJson()),
+                step);
     }
 
     /** The channel sensitivities of one layer from the score table. */

@@ -1,26 +1,60 @@
 package dev.strata.pipeline.compress;
 
+import dev.strata.pipeline.util.Choices;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * Where a layer of a compressed model comes from: one source per original layer, with the channels of that layer
- * it holds, in the order the layer holds them (channel i of the layer is the i-th listed, sources in order).
+ * Where a layer of a compressed model comes from: what it is ({@link Kind}) and one source per original layer it
+ * stands for, with the channels of that layer whose weights it holds, in the order the layer holds them (channel i
+ * of the layer is the i-th listed, sources in order). A source with no channels is an original layer the layer
+ * stands for without holding its weights (a block a replacement took over).
  */
-public record LayerOrigin(List<Source> sources) {
+public record LayerOrigin(Kind kind, List<Source> sources) {
+
+    /** What a layer of a compressed model is. */
+    public enum Kind {
+        /** An original layer, unchanged. */
+        ORIGINAL,
+        /** CoMe's concatenation of the channels of adjacent layers. */
+        CONCAT_MERGE,
+        /** A decoder layer trained in place of a block (LLM-Streamline), initialised from the block's first layer. */
+        REPLACEMENT_LAYER,
+        /** A feed-forward network trained in place of a block (LLM-Streamline); its attention is zero. */
+        REPLACEMENT_FFN,
+        /** The layer before a removed block with a linear map folded into its down_proj (ReplaceMe). */
+        LINEAR_FOLD;
+
+        public String id() {
+            return Choices.id(this);
+        }
+    }
 
     public LayerOrigin {
         sources = List.copyOf(sources);
     }
 
-    /** Channels kept from one original layer: KV groups and MLP neurons, by their index in that layer. */
-    public record Source(int originalLayer, int[] kvGroups, int[] mlpNeurons) {
+    /**
+     * Channels kept from one original layer: KV groups and MLP neurons, by their index in that layer.
+     *
+     * @param coefficient the weight of this source in a parameter merge, or null where the layer is no such merge
+     */
+    public record Source(int originalLayer, int[] kvGroups, int[] mlpNeurons, Double coefficient) {
+        public Source(int originalLayer, int[] kvGroups, int[] mlpNeurons) {
+            this(originalLayer, kvGroups, mlpNeurons, null);
+        }
+
+        /** An original layer stood for without any of its weights. */
+        static Source standIn(int originalLayer) {
+            return new Source(originalLayer, new int[0], new int[0]);
+        }
+
         @Override
         public boolean equals(Object o) {
             return o instanceof Source s && s.originalLayer == originalLayer && Arrays.equals(s.kvGroups, kvGroups)
-                    && Arrays.equals(s.mlpNeurons, mlpNeurons);
+                    && Arrays.equals(s.mlpNeurons, mlpNeurons) && java.util.Objects.equals(s.coefficient, coefficient);
         }
 
         @Override
@@ -31,8 +65,23 @@ public record LayerOrigin(List<Source> sources) {
 
     /** Original layer {@code layer}, whole. */
     public static LayerOrigin original(int layer, int kvGroups, int mlpNeurons) {
-        return new LayerOrigin(List.of(new Source(layer, IntStream.range(0, kvGroups).toArray(),
-                IntStream.range(0, mlpNeurons).toArray())));
+        return new LayerOrigin(Kind.ORIGINAL, List.of(new Source(layer, all(kvGroups), all(mlpNeurons))));
+    }
+
+    /**
+     * A layer standing for the block of original layers {@code block} (in order), built from the weights of the first
+     * one's {@code kvGroups} and {@code mlpNeurons}.
+     */
+    public static LayerOrigin forBlock(Kind kind, List<Integer> block, int[] kvGroups, int[] mlpNeurons) {
+        List<Source> sources = new ArrayList<>();
+        sources.add(new Source(block.get(0), kvGroups, mlpNeurons));
+        block.subList(1, block.size()).forEach(l -> sources.add(Source.standIn(l)));
+        return new LayerOrigin(kind, sources);
+    }
+
+    /** 0 .. n-1. */
+    public static int[] all(int n) {
+        return IntStream.range(0, n).toArray();
     }
 
     /** The original layers this layer stands for, in order. */
@@ -40,9 +89,14 @@ public record LayerOrigin(List<Source> sources) {
         return sources.stream().map(Source::originalLayer).toList();
     }
 
-    /** True when the layer is the result of a merge. */
+    /** True when the layer is the result of a concatenation merge. */
     public boolean isMerged() {
-        return sources.size() > 1;
+        return kind == Kind.CONCAT_MERGE;
+    }
+
+    /** True when the layer is not an original layer as it was. */
+    public boolean isChanged() {
+        return kind != Kind.ORIGINAL;
     }
 
     /** The origin of a concatenation merge: channels {@code groupsA}/{@code neuronsA} of a, then those of b. */
@@ -58,7 +112,7 @@ public record LayerOrigin(List<Source> sources) {
         for (int layer : layers) {
             out.add(new Source(layer, indicesOf(groups, layer), indicesOf(neurons, layer)));
         }
-        return new LayerOrigin(out);
+        return new LayerOrigin(Kind.CONCAT_MERGE, out);
     }
 
     /** The (original layer, original index) pairs of the given channels of this layer. */

@@ -29,6 +29,11 @@ public enum LayerRemoval {
         return Choices.parse(values(), id, option);
     }
 
+    /** The score whose lowest values are removed. */
+    public Metric metric() {
+        return metric;
+    }
+
     public boolean needsPplDrop() {
         return this == PPL_DROP;
     }

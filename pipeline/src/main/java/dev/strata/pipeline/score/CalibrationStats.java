@@ -1,11 +1,14 @@
 package dev.strata.pipeline.score;
 
+import ai.djl.ndarray.NDManager;
+import dev.strata.pipeline.data.TokenWindow;
 import dev.strata.pipeline.forward.Capture;
 import dev.strata.pipeline.forward.ForwardOutput;
 import dev.strata.pipeline.forward.LlamaModel;
+import java.util.List;
 
 /** Every calibration statistic of one model: hidden-state similarities and channel activity. */
-public final class CalibrationStats implements ScoreAccumulator<CalibrationStats> {
+public final class CalibrationStats implements ScoreAccumulator<CalibrationStats>, WindowStatistic<CalibrationStats> {
     private static final long serialVersionUID = 1L;
     /** What the forward pass must record for these statistics. */
     public static final Capture CAPTURE = new Capture(true, true, true, false, false);
@@ -26,6 +29,14 @@ public final class CalibrationStats implements ScoreAccumulator<CalibrationStats
     /** Empty statistics for {@code model} (its weight norms included). */
     public static CalibrationStats forModel(LlamaModel model) {
         return new CalibrationStats(HiddenStateStats.empty(), ChannelStats.forModel(model));
+    }
+
+    /** Runs the capturing forward pass over a batch and adds its statistics. */
+    @Override
+    public void add(LlamaModel model, List<TokenWindow> batch) {
+        try (NDManager scope = model.newScope()) {
+            add(model.forward(model.tokens(scope, batch.stream().map(TokenWindow::tokens).toList()), CAPTURE));
+        }
     }
 
     @Override

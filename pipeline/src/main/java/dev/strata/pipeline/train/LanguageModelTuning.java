@@ -40,7 +40,7 @@ public final class LanguageModelTuning {
             layers.set(layer, trained);
             LlamaModel trainee = model.withLayers(layers);
             AdamW adam = new AdamW(TrainableLayers.parameters(trained, part), s, totalSteps);
-            TrainingLoop.Losses losses = TrainingLoop.run(epoch, s, totalSteps, stage, batch -> {
+            TrainingLosses losses = TrainingLoop.run(epoch, s, totalSteps, stage, batch -> {
                 try (NDManager scope = weights.newSubManager()) {
                     NDArray tokens = model.tokens(scope, batch.stream().map(TokenWindow::tokens).toList());
                     double loss;
@@ -53,10 +53,19 @@ public final class LanguageModelTuning {
                     return loss;
                 }
             });
-            return TrainedLayer.of(trained, weights, losses);
+            return new TrainedLayer(trained, weights, losses);
         } catch (RuntimeException ex) {
             weights.close();
             throw ex;
+        }
+    }
+
+    /** As a training task: student layer {@code layer} learns the next-token loss, the rest frozen. */
+    public record Task(String name, int layer, TrainableLayers.Part part, TrainSettings settings) implements TrainingTask {
+        @Override
+        public Trained train(LlamaModel teacher, LlamaModel student, Supplier<Iterator<TokenWindow>> epoch,
+                int totalSteps) {
+            return LanguageModelTuning.train(student, layer, part, epoch, settings, totalSteps, name).asLayer(layer);
         }
     }
 

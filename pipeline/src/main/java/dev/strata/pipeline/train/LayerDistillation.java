@@ -41,17 +41,31 @@ public final class LayerDistillation {
             DecoderLayer layer = TrainableLayers.copy(init, weights, part);
             AdamW adam = new AdamW(TrainableLayers.parameters(layer, part), s, totalSteps);
             LlamaModel prefix = teacher.withLayers(teacher.layers().subList(0, end));
-            TrainingLoop.Losses losses = TrainingLoop.run(epoch, s, totalSteps, stage, batch -> {
+            TrainingLosses losses = TrainingLoop.run(epoch, s, totalSteps, stage, batch -> {
                 try (NDManager scope = weights.newSubManager()) {
                     NDArray tokens = teacher.tokens(scope, batch.stream().map(TokenWindow::tokens).toList());
                     ForwardOutput t = prefix.forward(tokens, Capture.HIDDEN);
                     return step(layer, teacher.rope(), t.hiddenStates().get(start), t.hiddenStates().get(end), adam);
                 }
             });
-            return TrainedLayer.of(layer, weights, losses);
+            return new TrainedLayer(layer, weights, losses);
         } catch (RuntimeException ex) {
             weights.close();
             throw ex;
+        }
+    }
+
+    /**
+     * As a training task: student layer {@code layer}, standing for teacher layers [start, end), learns the teacher's
+     * hidden state at end from the one at start.
+     */
+    public record Task(String name, int layer, TrainableLayers.Part part, int start, int end, TrainSettings settings)
+            implements TrainingTask {
+        @Override
+        public Trained train(LlamaModel teacher, LlamaModel student, Supplier<Iterator<TokenWindow>> epoch,
+                int totalSteps) {
+            return LayerDistillation.train(teacher, student.layers().get(layer), part, start, end, epoch, settings,
+                    totalSteps, name).asLayer(layer);
         }
     }
 

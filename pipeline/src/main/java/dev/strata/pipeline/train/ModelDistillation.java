@@ -11,8 +11,10 @@ import dev.strata.pipeline.forward.ForwardOutput;
 import dev.strata.pipeline.forward.LlamaModel;
 import dev.strata.pipeline.forward.Scalars;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -25,12 +27,14 @@ public final class ModelDistillation {
     private ModelDistillation() {
     }
 
-    /** The trained layers (weights in their own manager: close the result) and the losses. */
-    public record Result(List<DecoderLayer> layers, NDManager weights, double firstLoss, double lastLoss,
-            double lastEpochLoss, int steps) implements AutoCloseable {
+    /** As a training task: every layer of the student, end to end (see {@link #train}). */
+    public record Task(String name, int[] groupEnds, double klWeight, double hiddenWeight, TrainSettings settings)
+            implements TrainingTask {
         @Override
-        public void close() {
-            weights.close();
+        public Trained train(LlamaModel teacher, LlamaModel student, Supplier<Iterator<TokenWindow>> epoch,
+                int totalSteps) {
+            return ModelDistillation.train(teacher, student, groupEnds, klWeight, hiddenWeight, epoch, settings,
+                    totalSteps, name);
         }
     }
 
@@ -39,7 +43,8 @@ public final class ModelDistillation {
      *     for a 5-layer teacher whose layers 1 and 2 were merged); ascending, the last equal to the teacher's layers
      * @param klWeight weight of the KL term, {@code hiddenWeight} of the hidden-state term
      */
-    public static Result train(LlamaModel teacher, LlamaModel student, int[] groupEnds, double klWeight,
+    /** @return every student layer trained, by index */
+    public static Trained train(LlamaModel teacher, LlamaModel student, int[] groupEnds, double klWeight,
             double hiddenWeight, Supplier<Iterator<TokenWindow>> epoch, TrainSettings s, int totalSteps, String stage) {
         checkGroups(teacher, student, groupEnds);
         NDManager weights = NDManager.newBaseManager(student.device(), Devices.engine().getEngineName());
@@ -53,7 +58,7 @@ public final class ModelDistillation {
             }
             LlamaModel trainee = student.withLayers(layers);
             AdamW adam = new AdamW(parameters, s, totalSteps);
-            TrainingLoop.Losses losses = TrainingLoop.run(epoch, s, totalSteps, stage, batch -> {
+            TrainingLosses losses = TrainingLoop.run(epoch, s, totalSteps, stage, batch -> {
                 try (NDManager scope = weights.newSubManager()) {
                     NDArray tokens = teacher.tokens(scope, batch.stream().map(TokenWindow::tokens).toList());
                     ForwardOutput t = teacher.forward(tokens, Capture.HIDDEN_AND_LOGITS);
@@ -70,7 +75,11 @@ public final class ModelDistillation {
                     return loss;
                 }
             });
-            return new Result(layers, weights, losses.first(), losses.last(), losses.lastEpochMean(), losses.steps());
+            Map<Integer, DecoderLayer> byIndex = new HashMap<>();
+            for (int i = 0; i < layers.size(); i++) {
+                byIndex.put(i, layers.get(i));
+            }
+            return new Trained(byIndex, weights, losses);
         } catch (RuntimeException ex) {
             weights.close();
             throw ex;

@@ -23,7 +23,7 @@ final class TrainingLoop {
      * @param step runs one optimiser step on a batch and returns its loss
      * @return the losses of the first and the last step, and the mean loss of the last epoch
      */
-    static Losses run(Supplier<Iterator<TokenWindow>> epoch, TrainSettings s, int totalSteps, String stage,
+    static TrainingLosses run(Supplier<Iterator<TokenWindow>> epoch, TrainSettings s, int totalSteps, String stage,
             ToDoubleFunction<List<TokenWindow>> step) {
         Progress progress = new Progress(stage, totalSteps, "steps");
         double first = Double.NaN;
@@ -51,10 +51,6 @@ final class TrainingLoop {
                 progress.advance(1, tokens, String.format("epoch %d/%d, loss %.5f", e + 1, s.epochs(), loss));
             }
         }
-        return new Losses(first, last, epochSum / Math.max(1, epochSteps), epochSteps * s.epochs());
-    }
-
-    /** @param lastEpochMean the mean loss over the steps of the last epoch */
-    record Losses(double first, double last, double lastEpochMean, int steps) {
+        return new TrainingLosses(first, last, epochSum / Math.max(1, epochSteps), epochSteps * s.epochs());
     }
 }

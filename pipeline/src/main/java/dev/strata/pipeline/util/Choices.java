@@ -2,6 +2,7 @@ package dev.strata.pipeline.util;
 
 import dev.strata.pipeline.StrataException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -17,6 +18,11 @@ public final class Choices {
         return value.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
+    /** The names of {@code values}, in order. */
+    public static List<String> ids(Enum<?>[] values) {
+        return Arrays.stream(values).map(Choices::id).toList();
+    }
+
     /** The constant named {@code id}; {@code option} names where it was given in the error. */
     public static <E extends Enum<E>> E parse(E[] values, String id, String option) {
         for (E v : values) {
@@ -25,6 +31,6 @@ public final class Choices {
             }
         }
         throw new StrataException(option + " '" + id + "' is not known (expected one of "
-                + String.join(", ", Arrays.stream(values).map(Choices::id).toList()) + ")");
+                + String.join(", ", ids(values)) + ")");
     }
 }

@@ -27,7 +27,7 @@ class ComeMergerTest {
     @Test
     void mergesTheLowestPairSplitsByBlockInfluenceAndTracksOriginalChannels() {
         Checkpoint model = TinyModels.random(config, 9, DType.F32);
-        MergePlan plan = MergePlan.identity(config);
+        Plan plan = Plan.identity(config);
         // pair (1, 2) has the lowest angular distance; BI 0.375 and 0.125 give r_a = 0.75
         LayerScores scores = scores(new double[] {0.5, 0.2, 0.4}, new double[] {0.4, 0.375, 0.125, 0.6}, 4);
         ComeMerger come = new ComeMerger(PairMetric.ANGULAR, false);
@@ -64,18 +64,24 @@ class ComeMergerTest {
         assertArrayEquals(java.util.stream.IntStream.range(36, 48).toArray(), fromTwo);
         assertArrayEquals(java.util.stream.IntStream.range(36, 48).toArray(), fromOne);
 
-        MergePlan back = MergePlan.parse(r2.plan().toJson(), "merge_plan.json");
+        Plan back = Plan.parse(r2.plan().toJson(), "plan.json");
         assertEquals(r2.plan(), back);
+        assertEquals(LayerOrigin.Kind.CONCAT_MERGE, back.layers().get(0).kind());
+        assertEquals(2, back.steps().size());
+        assertEquals("come", back.steps().get(1).method());
+        assertEquals(0, back.steps().get(1).parameters().get("pair").asInt());
+        assertEquals("[0]", back.steps().get(1).parameters().get("original_a").toString());
+        assertEquals("[1,2]", back.steps().get(1).parameters().get("original_b").toString());
     }
 
     @Test
     void noRemergeSkipsMergedLayersAndTheMetricMustBePresent() {
-        MergePlan plan = MergePlan.identity(config);
+        Plan plan = Plan.identity(config);
         // the middle layer of three is a merge result: every pair touches it
         LayerOrigin merged = LayerOrigin.concat(plan.layers().get(1), new int[] {0}, new int[] {0}, plan.layers().get(2),
                 new int[] {1}, java.util.stream.IntStream.range(1, 48).toArray());
-        MergePlan after = plan.after(new MergeStep(1, 1, List.of(1), List.of(2), "angular", 0, 1, 1, 0.5, 1, 1, 1, 47),
-                merged);
+        Plan after = plan.replace(1, 2, merged, "come", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                .objectNode());
         LayerScores scores = scores(new double[] {0.1, 0.5}, new double[] {0.3, 0.1, 0.2}, 3);
         assertEquals(0, new ComeMerger(PairMetric.ANGULAR, false).choosePair(scores, after));
         assertEquals(1, new ComeMerger(PairMetric.BI, false).choosePair(scores, after)); // BI sums: 0.3 + 0.1 (pair 0) > 0.1 + 0.2 (pair 1)

@@ -5,9 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.strata.pipeline.StrataException;
-import dev.strata.pipeline.compress.LayerRemoval;
+import dev.strata.pipeline.compress.Come;
+import dev.strata.pipeline.compress.Distillation;
 import dev.strata.pipeline.compress.PairMetric;
 import dev.strata.pipeline.compress.Replacement;
+import dev.strata.pipeline.compress.RunParams;
+import dev.strata.pipeline.compress.SizeTarget;
+import dev.strata.pipeline.compress.Streamline;
+import dev.strata.pipeline.eval.EvalParams;
 import dev.strata.pipeline.train.ReplacementLoss;
 import dev.strata.pipeline.train.TrainSettings;
 import java.nio.file.Files;
@@ -16,7 +21,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Recipes: the shipped one reads as written; every kind of mistake is one line naming the file and the key. */
+/** Recipes: the shipped ones read as written, defaults fill gaps, and every mistake names its key. */
 class RecipeTest {
     @TempDir
     Path dir;
@@ -25,89 +30,99 @@ class RecipeTest {
     void theShippedRecipeReadsAsWritten() {
         Recipe r = Recipe.read(Path.of("../conf/recipes/come-stories260k.yaml"));
         assertEquals("come-stories260k", r.name());
-        assertEquals(List.of(4, 3), r.targets());
-        assertEquals(PairMetric.ANGULAR, r.merge().pairMetric());
-        assertEquals(256, r.calibration().seqLen());
-        assertEquals(2e-3, r.distill().layers().learningRate());
-        assertEquals(5e-5, r.distill().model().finalLearningRate());
-        assertEquals(List.of(LayerRemoval.BI), r.baselines());
-        assertEquals(List.of("tinystories", "copa", "openbookqa"), r.evaluate().tasks());
+        assertEquals(List.of("come", "bi", "replaceme"), r.methods().stream().map(m -> m.method().name()).toList());
+        var come = r.methods().get(0).settings();
+        assertEquals(List.of(1, 2), come.get(SizeTarget.LAYERS));
+        assertEquals(PairMetric.ANGULAR, come.get(Come.PAIR_METRIC));
+        assertEquals(256, r.run().get(RunParams.SEQ_LEN));
+        Distillation.Stages d = Distillation.read(come);
+        assertEquals(new TrainSettings(2e-3, 2e-4, 1e-3, 5, 2, 8), d.layers());
+        assertEquals(new TrainSettings(5e-4, 5e-5, 1e-3, 5, 2, 8), d.model());
+        assertEquals(512, d.samples());
+        assertEquals(List.of(1, 2), r.methods().get(1).settings().get(SizeTarget.LAYERS));
+        assertEquals(List.of("tinystories", "copa", "openbookqa"), r.evaluate().get(EvalParams.TASKS));
     }
 
     @Test
-    void theShippedStreamlineRecipeRunsCoMeAsTheComeRecipeDoes() {
+    void theShippedStreamlineRecipeRunsTheOtherMethodsAsTheComeRecipeDoes() {
         Recipe r = Recipe.read(Path.of("../conf/recipes/streamline-stories260k.yaml"));
         Recipe come = Recipe.read(Path.of("../conf/recipes/come-stories260k.yaml"));
-        assertEquals(List.of(Recipe.Method.STREAMLINE, Recipe.Method.COME), r.methods());
-        assertEquals(List.of(1, 2), r.streamline().blockLengths());
-        assertEquals(List.of(Replacement.FFN, Replacement.LAYER), r.streamline().replacements());
-        assertEquals(ReplacementLoss.MSE, r.streamline().loss());
-        assertEquals(new TrainSettings(2e-3, 2e-4, 1e-3, 5, 2, 8), r.streamline().training());
-        // the CoMe rows of the streamline report are those of the CoMe recipe
-        assertEquals(come.calibration(), r.calibration());
-        assertEquals(come.merge(), r.merge());
-        assertEquals(come.distill(), r.distill());
-        assertEquals(come.baselines(), r.baselines());
-        assertEquals(come.targets(), r.targets());
-        assertEquals(come.evaluate(), r.evaluate());
-        assertEquals(List.of(Recipe.Method.COME), come.methods());
-        assertNull(come.streamline());
+        assertEquals(List.of("streamline", "come", "bi", "replaceme"),
+                r.methods().stream().map(m -> m.method().name()).toList());
+        var s = r.methods().get(0).settings();
+        assertEquals(List.of(1, 2), s.get(SizeTarget.LAYERS));
+        assertEquals(List.of(Replacement.FFN, Replacement.LAYER), s.get(Streamline.REPLACEMENT));
+        assertEquals(ReplacementLoss.MSE, s.get(Streamline.LOSS));
+        assertEquals(new TrainSettings(2e-3, 2e-4, 1e-3, 5, 2, 8), Streamline.TRAINING.read(s, s.get(Streamline.TRAIN_BATCH)));
+        // the CoMe, ShortGPT and ReplaceMe rows of the streamline report are those of the CoMe recipe
+        assertEquals(come.run().toJson(), r.run().toJson());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(come.methods().get(i).method(), r.methods().get(i + 1).method());
+            assertEquals(come.methods().get(i).settings().toJson(), r.methods().get(i + 1).settings().toJson());
+        }
+        assertEquals(come.evaluate().toJson(), r.evaluate().toJson());
     }
 
     @Test
-    void aStreamlineOnlyRecipeNeedsNoCoMeKeys() throws Exception {
-        Recipe r = read("model: m\nmethod: streamline\ncalibration: {data: d.txt}\nstreamline: {layers: 2}\n");
-        assertEquals(List.of(2), r.streamline().blockLengths());
-        assertEquals(List.of(Replacement.LAYER), r.streamline().replacements());
-        assertEquals(new TrainSettings(2e-4, 5e-5, 1e-3, 5, 1, 8), r.streamline().training());
-        assertEquals(List.of(), r.targets());
-        assertNull(r.merge());
-    }
-
-    @Test
-    void defaultsFillWhatARecipeLeavesOutAndEpochsZeroSkipsStageTwo() throws Exception {
-        Recipe r = read("model: m\ntarget_layers: 3\ncalibration: {data: d.txt}\ndistill: {model: {epochs: 0}}\n");
+    void defaultsFillWhatARecipeLeavesOut() throws Exception {
+        Recipe r = read("model: m\ncalibration: {data: d.txt}\nmethods:\n  - streamline: {layers: 2}\n"
+                + "  - come: {layers: 1, distill: {model: {epochs: 0}}}\n  - bi:\n");
         assertEquals("runs/r", r.out());
-        assertEquals(List.of(3), r.targets());
-        assertNull(r.distill().model());
-        assertEquals(2e-4, r.distill().layers().learningRate());
-        assertEquals(List.of("tinystories"), r.evaluate().tasks());
+        assertNull(r.run().get(RunParams.SEQ_LEN)); // the model's context
+        assertEquals(1234, r.run().get(RunParams.SEED));
+        var s = r.methods().get(0).settings();
+        assertEquals(List.of(Replacement.LAYER), s.get(Streamline.REPLACEMENT));
+        assertEquals(new TrainSettings(2e-4, 5e-5, 1e-3, 5, 1, 8), Streamline.TRAINING.read(s, s.get(Streamline.TRAIN_BATCH)));
+        Distillation.Stages d = Distillation.read(r.methods().get(1).settings());
+        assertNull(d.model());
+        assertEquals(2e-4, d.layers().learningRate());
+        assertNull(d.samples());
+        assertNull(r.methods().get(2).settings().get(SizeTarget.LAYERS));
+        assertEquals(List.of("all"), r.evaluate().get(EvalParams.TASKS));
     }
 
     @Test
     void mistakesNameTheKey() {
-        String ok = "model: m\ntarget_layers: [4, 3]\ncalibration: {data: d.txt}\n";
-        assertError("model: m\ntarget_layers: 3\n", "missing key 'calibration.data'");
-        assertError("target_layers: 3\ncalibration: {data: d.txt}\n", "missing key 'model'");
-        assertError(ok + "merge: {pair_metrc: bi}\n",
-                "unknown key 'merge.pair_metrc' (expected one of: pair_metric, no_remerge)");
-        assertError(ok + "distill: {layers: {epochs: one}}\n", "'distill.layers.epochs' must be an integer, got \"one\"");
-        assertError(ok + "distill: {layers: {learning_rate: fast}}\n",
-                "'distill.layers.learning_rate' must be a number, got \"fast\"");
-        assertError(ok + "distill: {layers: {learning_rate: -1}}\n", "'distill.layers' learning_rate -1.0 must be > 0");
-        assertError(ok + "merge: {pair_metric: cosine}\n",
-                "'merge.pair_metric' 'cosine' is not known (expected one of angular, bi, ppl-drop)");
-        assertError("model: m\ntarget_layers: [3, 4]\ncalibration: {data: d.txt}\n",
-                "'target_layers' must be descending (progressive merging reaches them in order), got [3, 4]");
+        String ok = "model: m\ncalibration: {data: d.txt}\n";
+        String come = ok + "methods: [{come: {layers: 1, ";
+        assertError("model: m\nmethods: [{bi: {layers: 1}}]\n", "missing key 'calibration.data'");
+        assertError("calibration: {data: d.txt}\nmethods: [{bi: {layers: 1}}]\n", "missing key 'model'");
+        assertError(ok + "calibration: {data: x, sample: 3}\nmethods: [{bi: {layers: 1}}]\n",
+                "unknown key 'calibration.sample' (expected one of: data, seq_len, samples, seed, batch, partitions, "
+                        + "ppl_windows)");
+        assertError(come + "pair_metrc: bi}}]\n", "unknown key 'methods.come.pair_metrc' (expected one of: layers, "
+                + "target_params, pair_metric, no_remerge, distill)");
+        assertError(come + "distill: {layers: {epochs: one}}}}]\n",
+                "'methods.come.distill.layers.epochs' must be an integer, got \"one\"");
+        assertError(come + "distill: {layers: {learning_rate: fast}}}}]\n",
+                "'methods.come.distill.layers.learning_rate' must be a number, got \"fast\"");
+        assertError(come + "distill: {layers: {learning_rate: -1}}}}]\n",
+                "'methods.come.distill.layers.learning_rate' must be > 0, got -1.0");
+        assertError(come + "pair_metric: cosine}}]\n",
+                "'methods.come.pair_metric' 'cosine' is not known (expected one of angular, bi, ppl-drop)");
+        assertError(come + "no_remerge: yes please}}]\n",
+                "'methods.come.no_remerge' must be true or false, got \"yes please\"");
         assertError(ok + "calibration: 5\n", "'calibration' must be a mapping of keys, got 5");
-        assertError(ok + "merge: {no_remerge: yes please}\n", "'merge.no_remerge' must be true or false, got \"yes please\"");
         assertError("- a\n- b\n", "the recipe must be a mapping of keys");
-        assertError(ok + "method: [come, prune]\n",
-                "'method' names an unknown method 'prune' (expected come, streamline or a list of them)");
-        assertError(ok + "streamline: {layers: 1}\n",
-                "'streamline' applies to the method streamline, which 'method' does not list");
-        String streamline = "model: m\nmethod: streamline\ncalibration: {data: d.txt}\n";
-        assertError(streamline + "target_layers: 3\n", "'target_layers' applies to the method come, which 'method' does not list");
-        assertError(streamline, "missing key 'streamline.layers'");
-        assertError(streamline + "streamline: {layers: 1, replacement: none}\n",
-                "'streamline.replacement' lists none: the untrained prune is always a row of the report");
-        assertError(streamline + "streamline: {layers: 1, replacement: mlp}\n",
-                "'streamline.replacement' 'mlp' is not known (expected one of layer, ffn, none)");
-        assertError(streamline + "streamline: {layers: 1, loss: kl}\n",
-                "'streamline.loss' 'kl' is not known (expected one of mse, lm)");
-        assertError(streamline + "streamline: {layers: 1, training: {lr: 1}}\n",
-                "unknown key 'streamline.training.lr' (expected one of: batch, learning_rate, final_learning_rate, "
-                        + "weight_decay, clip_norm, epochs)");
+        assertError(ok, "'methods' is missing: list the methods to run, e.g. [{come: {layers: 1}}]");
+        assertError(ok + "methods: [{prune: {layers: 1}}]\n",
+                "'methods' 'prune' is not a method (expected one of come, bi, ppl-drop, streamline, replaceme)");
+        assertError(ok + "methods: [{bi: {layers: 1}}, {bi: {layers: 2}}]\n", "'methods' lists bi twice");
+        assertError(ok + "methods: [{bi: {layers: 1}, come: {layers: 1}}]\n",
+                "'methods' must list one mapping per method ({name: {settings}}), got {\"bi\":{\"layers\":1},\"come\":{\"layers\":1}}");
+        String streamline = ok + "methods: [{streamline: {layers: 1, ";
+        assertError(streamline + "replacement: mlp}}]\n",
+                "'methods.streamline.replacement' 'mlp' is not known (expected one of layer, ffn, none)");
+        assertError(streamline + "loss: kl}}]\n",
+                "'methods.streamline.loss' 'kl' is not known (expected one of mse, lm)");
+        assertError(streamline + "training: {lr: 1}}}]\n",
+                "unknown key 'methods.streamline.training.lr' (expected one of: epochs, learning_rate, "
+                        + "final_learning_rate, weight_decay, clip_norm, batch, samples)");
+        assertError(ok + "methods: [{bi: {layers: 1}}]\nevaluate: {tasks: [copa, mmlu]}\n",
+                "'evaluate.tasks' 'mmlu' is not a task (known: piqa, hellaswag, winogrande, arc_easy, arc_challenge, "
+                        + "boolq, openbookqa, copa, siqa, lambada, wikitext, tinystories, or all)");
+        assertError(ok + "methods: [{bi: {layers: 1}}]\nevaluate: {limit: -1}\n",
+                "'evaluate.limit' must be at least 1, got -1");
         assertError("model: [unclosed\n", "not valid YAML: ");
     }
 

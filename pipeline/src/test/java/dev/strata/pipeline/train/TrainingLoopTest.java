@@ -19,7 +19,7 @@ class TrainingLoopTest {
     @Test
     void batchesComeInOrderEveryEpochAndANonFiniteLossEndsTheTraining() {
         List<Long> seen = new ArrayList<>();
-        TrainingLoop.Losses losses = TrainingLoop.run(WINDOWS::iterator, TWO_EPOCHS, 6, "test", batch -> {
+        TrainingLosses losses = TrainingLoop.run(WINDOWS::iterator, TWO_EPOCHS, 6, "test", batch -> {
             seen.add(batch.get(0).id());
             return batch.get(0).id() + 1.0;
         });

@@ -41,21 +41,29 @@ public final class Tasks {
 
     /** The tasks of a comma-separated list ("all" for every task), in the order given. */
     public static List<Task> parse(String list) {
-        if (list.trim().equals("all")) {
-            return all();
+        List<String> names = java.util.Arrays.stream(list.split(",")).map(String::trim).toList();
+        String problem = problem(names);
+        if (problem != null) {
+            throw new StrataException("--tasks: " + problem);
         }
-        List<Task> out = new ArrayList<>();
-        for (String name : list.split(",")) {
-            Task t = ALL.get(name.trim());
-            if (t == null) {
-                throw new StrataException("--tasks: '" + name.trim() + "' is not a task (known: "
-                        + String.join(", ", ALL.keySet()) + ", or all)");
-            }
-            if (out.contains(t)) {
-                throw new StrataException("--tasks: '" + name.trim() + "' is listed twice");
-            }
-            out.add(t);
+        return names.equals(List.of("all")) ? all() : names.stream().map(ALL::get).toList();
+    }
+
+    /** What is wrong with a list of task names (["all"] for every task), or null when nothing is. */
+    public static String problem(List<String> names) {
+        if (names.equals(List.of("all"))) {
+            return null;
         }
-        return out;
+        List<String> seen = new ArrayList<>();
+        for (String name : names) {
+            if (!ALL.containsKey(name)) {
+                return "'" + name + "' is not a task (known: " + String.join(", ", ALL.keySet()) + ", or all)";
+            }
+            if (seen.contains(name)) {
+                return "'" + name + "' is listed twice";
+            }
+            seen.add(name);
+        }
+        return names.isEmpty() ? "names no task" : null;
     }
 }

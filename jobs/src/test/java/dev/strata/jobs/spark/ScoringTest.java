@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.pipeline.compress.RunParams;
 import dev.strata.pipeline.data.TokenWindow;
 import dev.strata.pipeline.model.Checkpoint;
 import dev.strata.pipeline.model.ModelFolder;
 import dev.strata.pipeline.score.LayerScores;
 import dev.strata.pipeline.score.Metric;
+import dev.strata.pipeline.settings.Settings;
 import dev.strata.pipeline.testing.ReferenceLlama;
 import dev.strata.pipeline.testing.ReferenceScores;
 import dev.strata.pipeline.testing.ScoreAssertions;
@@ -17,6 +19,7 @@ import dev.strata.pipeline.testing.TinyModels;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -25,8 +28,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The calibration job on real Spark (local[1] and local[2]) against the plain-Java reference computation. */
-class CalibrateJobTest {
+/**
+ * The scoring of a run (the original's scores, as strata calibrate writes them) on real Spark (local[1] and local[2])
+ * against the plain-Java reference computation.
+ */
+class ScoringTest {
     static final String MODEL = TinyModels.STORIES.toString();
     static final int WINDOWS = 16;
     static final int SEQ_LEN = 512;
@@ -35,13 +41,16 @@ class CalibrateJobTest {
     @TempDir
     static Path dir;
     static SparkSession spark;
-    static CalibrateJob.Result run;
+    static RunDriver run;
 
     @BeforeAll
     static void calibrate() {
         spark = Sessions.start("local[2]", "test");
-        run = CalibrateJob.run(new CalibrateJob.Options(MODEL, TinyModels.TINYSTORIES_TEXT.toString(),
-                dir.resolve("run").toString(), SEQ_LEN, WINDOWS, 99, BATCH, 3, false, null), () -> spark);
+        Settings settings = Settings.fromFlags(RunParams.PARAMS, Map.of("--model", MODEL, "--data",
+                TinyModels.TINYSTORIES_TEXT.toString(), "--seq-len", "" + SEQ_LEN, "--samples", "" + WINDOWS, "--seed",
+                "99", "--batch", "" + BATCH, "--partitions", "3"));
+        run = RunDriver.open(settings, dir.resolve("run").toString(), () -> spark);
+        run.originalScores(false);
     }
 
     @AfterAll
@@ -50,7 +59,7 @@ class CalibrateJobTest {
     }
 
     private static org.apache.hadoop.fs.Path windowsPath() {
-        return new org.apache.hadoop.fs.Path(run.out(), CalibrationWindows.PATH);
+        return run.folder().path(RunLayout.windows(WINDOWS));
     }
 
     @Test
@@ -60,7 +69,7 @@ class CalibrateJobTest {
                 .stream().map(WindowTable::fromRow).toList();
         assertEquals(WINDOWS, windows.size());
         List<int[]> tokens = new ArrayList<>(windows.stream().map(TokenWindow::tokens).toList());
-        LayerScores scores = CalibrateJob.score(spark, MODEL, windowsPath(), WINDOWS, BATCH, 7).scores();
+        LayerScores scores = Scoring.score(spark, MODEL, windowsPath(), WINDOWS, BATCH, 7).scores();
         ScoreAssertions.assertMatchesReference(new ReferenceScores(cp, tokens), cp.config(), tokens, scores, 1e-6);
 
         JsonNode summary = run.summary();
@@ -107,7 +116,7 @@ class CalibrateJobTest {
 
     @Test
     void parquetTablesHoldEveryScore() {
-        String scores = new org.apache.hadoop.fs.Path(run.out(), CalibrateJob.SCORES).toString();
+        String scores = run.folder().path(RunLayout.scores(RunLayout.ORIGINAL)).toString();
         Dataset<Row> layers = spark.read().parquet(scores + "/" + ScoreTables.LAYER);
         assertEquals(ScoreTables.LAYER_SCHEMA.simpleString(), layers.schema().simpleString());
         // 5 BI + 6 norms + 2 x 4 pair-skip
@@ -131,7 +140,7 @@ class CalibrateJobTest {
             SparkSession session = Sessions.start(master, "test");
             assertEquals(master, session.sparkContext().master());
             for (int partitions : new int[] {1, 3, 7}) {
-                results.add(CalibrateJob.score(session, MODEL, windowsPath(), WINDOWS, BATCH, partitions).scores());
+                results.add(Scoring.score(session, MODEL, windowsPath(), WINDOWS, BATCH, partitions).scores());
             }
             session.stop();
         }

@@ -1,0 +1,415 @@
+package dev.strata.jobs.spark;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.jobs.io.HadoopFiles;
+import dev.strata.jobs.io.ModelFiles;
+import dev.strata.jobs.io.RunFolder;
+import dev.strata.jobs.io.WindowFiles;
+import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.compress.Compressed;
+import dev.strata.pipeline.compress.CompressionMethod;
+import dev.strata.pipeline.compress.CompressionRun;
+import dev.strata.pipeline.compress.Need;
+import dev.strata.pipeline.compress.Plan;
+import dev.strata.pipeline.compress.Product;
+import dev.strata.pipeline.compress.RunParams;
+import dev.strata.pipeline.compress.StoredModel;
+import dev.strata.pipeline.compress.TrainingRecord;
+import dev.strata.pipeline.data.TokenWindow;
+import dev.strata.pipeline.model.Checkpoint;
+import dev.strata.pipeline.model.LlamaConfig;
+import dev.strata.pipeline.model.ModelFolder;
+import dev.strata.pipeline.score.LayerScores;
+import dev.strata.pipeline.score.Metric;
+import dev.strata.pipeline.score.ScoreSummary;
+import dev.strata.pipeline.score.WindowStatistic;
+import dev.strata.pipeline.settings.Settings;
+import dev.strata.pipeline.train.TrainingLosses;
+import dev.strata.pipeline.train.TrainingTask;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The one driver of every run: it owns the run folder ({@link RunLayout}) and its stages ({@link RunFolder#once}),
+ * and gives methods what {@link CompressionRun} promises: the calibration windows, the original's scores (scored
+ * once per folder, shared by every method run there), distributed passes, training and stored models. A method runs
+ * through a view that keeps its models, scores and stages under its own name, so several methods share one folder.
+ * Everything that can be checked is checked before Spark starts.
+ */
+public final class RunDriver {
+    public static final String KIND = "run";
+    private static final Logger LOG = LogManager.getLogger(RunDriver.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Settings settings;
+    private final RunFolder folder;
+    private final Supplier<SparkSession> spark;
+    private final String model;
+    private final java.nio.file.Path metadata;
+    private final LlamaConfig config;
+    private final CalibrationWindows calibration;
+    private final Path scoresFrom;
+    private final Map<String, LayerScores> scores = new HashMap<>();
+
+    private RunDriver(Settings settings, RunFolder folder, Supplier<SparkSession> spark, String model,
+            java.nio.file.Path metadata, LlamaConfig config, CalibrationWindows calibration, Path scoresFrom) {
+        this.settings = settings;
+        this.folder = folder;
+        this.spark = spark;
+        this.model = model;
+        this.metadata = metadata;
+        this.config = config;
+        this.calibration = calibration;
+        this.scoresFrom = scoresFrom;
+    }
+
+    /**
+     * Checks the run's settings ({@link RunParams}) against the model, and opens {@code out}: a new run, or the same
+     * run (same model and calibration windows) resumed. {@code spark} is started only when a stage needs it.
+     */
+    public static RunDriver open(Settings run, String out, Supplier<SparkSession> spark) {
+        String modelAsGiven = run.get(RunParams.MODEL);
+        String model = HadoopFiles.path(modelAsGiven).toString();
+        Configuration conf = HadoopFiles.configuration();
+        java.nio.file.Path metadata = ModelFiles.localMetadata(HadoopFiles.path(model), conf);
+        LlamaConfig config = ModelFolder.readConfig(metadata);
+        Integer given = run.get(RunParams.SEQ_LEN);
+        int seqLen = given != null ? given : config.maxPositions();
+        if (seqLen > config.maxPositions()) {
+            throw run.invalid(RunParams.SEQ_LEN, seqLen + " is above max_position_embeddings " + config.maxPositions()
+                    + " of " + modelAsGiven + "/config.json");
+        }
+        String data = run.get(RunParams.DATA);
+        CalibrationWindows calibration = new CalibrationWindows(HadoopFiles.path(data).toString(), data, seqLen,
+                run.get(RunParams.SAMPLES), run.get(RunParams.SEED));
+        Path scoresFrom = null;
+        if (run.get(RunParams.SCORES) != null) {
+            Path dir = HadoopFiles.path(run.get(RunParams.SCORES));
+            scoresFrom = ScoreTables.locate(dir, conf);
+            if (scoresFrom == null) {
+                throw run.invalid(RunParams.SCORES, run.get(RunParams.SCORES) + ": no score tables (not a finished run?)");
+            }
+        }
+        ObjectNode inputs = JSON.createObjectNode();
+        inputs.put("model", model);
+        calibration.describe(inputs);
+        if (run.get(RunParams.PPL_WINDOWS) != null) {
+            inputs.put("ppl_windows", run.get(RunParams.PPL_WINDOWS));
+        }
+        if (scoresFrom != null) {
+            inputs.put("scores", scoresFrom.toString());
+        }
+        RunFolder folder = RunFolder.open(out, "--out", KIND, inputs);
+        return new RunDriver(run, folder, spark, model, metadata, config, calibration, scoresFrom);
+    }
+
+    public RunFolder folder() {
+        return folder;
+    }
+
+    /** The model compressed (its absolute address). */
+    public String model() {
+        return model;
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    /** Checks a method's settings against the model, before anything runs. */
+    public void check(CompressionMethod method, Settings s) {
+        method.check(s, config);
+    }
+
+    /**
+     * Runs {@code method} in this folder: its settings are recorded (a rerun with other settings is refused), what it
+     * needs is prepared, and every model it makes is a stage a rerun reuses.
+     */
+    public List<Product> compress(CompressionMethod method, Settings s) {
+        check(method, s);
+        folder.claim(method.name(), s.toJson(), "--out");
+        Set<Need> needs = method.needs(s);
+        if (needs.contains(Need.WINDOWS)) {
+            windows(null);
+        }
+        if (needs.contains(Need.SCORES)) {
+            originalScores(needs.contains(Need.PPL_DROP));
+        }
+        List<Product> products = method.compress(new MethodRun(method.name(), needs.contains(Need.PPL_DROP)), s);
+        for (Product p : products) {
+            LOG.info("{}: {} ({} layers, {} parameters) in {}", method.name(), p.label(), p.layers(),
+                    String.format("%,d", p.parameters()), p.model().address());
+        }
+        return products;
+    }
+
+    /**
+     * The run as a method sees it, for work that is not a registered method (distilling a given student): its models
+     * and stages kept under {@code name}, its settings recorded as a method's are.
+     */
+    public CompressionRun runFor(String name, ObjectNode identity) {
+        folder.claim(name, identity, "--out");
+        return new MethodRun(name, false);
+    }
+
+    /** The windows of the calibration text drawn {@code samples} at a time (null: the calibration windows). */
+    private CalibrationWindows windowSpec(Integer samples) {
+        return samples == null ? calibration : calibration.withSamples(samples);
+    }
+
+    /** Writes those windows unless the run has them; their count. */
+    long windows(Integer samples) {
+        return windowSpec(samples).ensure(folder, metadata, config, spark);
+    }
+
+    /** The original's scores on the calibration windows, with PPL-drop when asked (scored once per folder). */
+    public LayerScores originalScores(boolean pplDrop) {
+        if (scoresFrom != null) {
+            LayerScores given = scores.computeIfAbsent(RunLayout.ORIGINAL,
+                    k -> ScoreTables.read(spark.get(), scoresFrom, model));
+            if (pplDrop && Double.isNaN(given.layer(Metric.PPL_DROP, 0))) {
+                throw settings.invalid(RunParams.SCORES, settings.get(RunParams.SCORES) + ": the scores have no "
+                        + Metric.PPL_DROP.id() + " (calibrate that run with --metric ppl-drop)");
+            }
+            return given;
+        }
+        return scores(RunLayout.ORIGINAL, model, 0, pplDrop);
+    }
+
+    /** The original's summary.json (layer and block scores for people), once scored. */
+    public JsonNode summary() {
+        Path dir = scoresFrom != null ? scoresFrom : folder.path(RunLayout.scores(RunLayout.ORIGINAL));
+        try {
+            return JSON.readTree(folder.readText(new Path(dir, ScoreTables.SUMMARY)));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new StrataException(dir + "/" + ScoreTables.SUMMARY + ": not valid JSON: " + ex.getOriginalMessage());
+        }
+    }
+
+    /**
+     * The scores of {@code scored} on the calibration windows, stored under scores/NAME with the step column
+     * {@code step}; scores stored without PPL-drop are scored again when it is asked for.
+     */
+    LayerScores scores(String name, String scored, int step, boolean pplDrop) {
+        String path = RunLayout.scores(name);
+        if (folder.isDone(path) && pplDrop && !folder.stage(path).path("ppl_drop").asBoolean()) {
+            folder.markUndone(path);
+            scores.remove(name);
+        }
+        boolean reused = folder.isDone(path);
+        folder.once(path, () -> {
+            long windows = windows(null);
+            int partitions = partitions();
+            LayerScores hidden = Scoring.score(spark.get(), scored, folder.path(calibration.path()), windows,
+                    settings.get(RunParams.BATCH), partitions).scores();
+            Map<String, Object> header = new LinkedHashMap<>();
+            header.put("run_id", folder.runId());
+            header.put("model", scored);
+            header.put("step", step);
+            header.put("data", calibration.data());
+            header.put("seq_len", calibration.seqLen());
+            LlamaConfig scoredConfig = configOf(scored);
+            LayerScores computed = hidden;
+            if (pplDrop) {
+                List<TokenWindow> eval = calibration.read(folder, windows, settings.get(RunParams.PPL_WINDOWS));
+                PplDropJob.Result drop = PplDropJob.run(spark.get(), scored, scoredConfig.numLayers(), eval,
+                        settings.get(RunParams.BATCH));
+                computed = hidden.withLayerRows(drop.drops());
+                header.put("ppl", drop.full());
+                header.put("ppl_windows", eval.size());
+            }
+            Path staging = folder.staging(path);
+            ScoreTables.write(spark.get(), computed, folder.runId(), scored, step, staging);
+            folder.writeText(new Path(staging, ScoreTables.SUMMARY),
+                    toJson(ScoreSummary.toJson(computed, scoredConfig.numLayers(), header)));
+            folder.commit(staging, path);
+            scores.put(name, computed);
+            ObjectNode info = JSON.createObjectNode();
+            info.put("ppl_drop", pplDrop);
+            info.put("tokens", computed.tokens());
+            info.put("partitions", partitions);
+            return info;
+        });
+        if (reused && !scores.containsKey(name)) {
+            scores.put(name, ScoreTables.read(spark.get(), folder.path(path), scored));
+        }
+        return scores.get(name);
+    }
+
+    /** A statistic of {@code scored} over the calibration windows (a distributed pass, not stored). */
+    <S extends WindowStatistic<S>> S accumulate(String scored, WindowStatistic.Factory<S> empty, String label) {
+        long windows = windows(null);
+        return Scoring.accumulate(spark.get(), scored, folder.path(calibration.path()), windows,
+                settings.get(RunParams.BATCH), partitions(), empty, label);
+    }
+
+    private int partitions() {
+        Integer p = settings.get(RunParams.PARTITIONS);
+        return p != null ? p : spark.get().sparkContext().defaultParallelism();
+    }
+
+    /** The weights of a model folder, read on the driver. */
+    Checkpoint read(String address) {
+        return ModelFolder.read(ModelFiles.local(HadoopFiles.path(address), folder.configuration()));
+    }
+
+    private LlamaConfig configOf(String address) {
+        return ModelFolder.readConfig(ModelFiles.localMetadata(HadoopFiles.path(address), folder.configuration()));
+    }
+
+    /** The model stored as {@code name}: written with its plan unless the run has it. */
+    StoredModel model(String name, Supplier<Compressed> make) {
+        String path = RunLayout.model(name);
+        JsonNode record = folder.once(path, () -> {
+            Compressed made = make.get();
+            write(made.model(), made.plan(), path);
+            ObjectNode info = JSON.createObjectNode();
+            info.put("layers", made.model().config().numLayers());
+            return info;
+        });
+        return stored(name, record);
+    }
+
+    private void write(Checkpoint checkpoint, Plan plan, String path) {
+        Path staged = folder.staging(path);
+        ModelFiles.write(checkpoint, Map.of(Plan.FILE, plan.toJson()), staged, folder.configuration());
+        folder.commit(staged, path);
+    }
+
+    private StoredModel stored(String name, JsonNode record) {
+        Path dir = folder.path(RunLayout.model(name));
+        Path planFile = new Path(dir, Plan.FILE);
+        Plan plan = Plan.parse(folder.readText(planFile), HadoopFiles.display(planFile));
+        List<TrainingRecord> training = new ArrayList<>();
+        for (JsonNode t : record.path("tasks")) {
+            training.add(new TrainingRecord(t.path("task").asText(), new TrainingLosses(t.path("first_loss").asDouble(),
+                    t.path("last_loss").asDouble(), t.path("last_epoch_loss").asDouble(), t.path("steps").asInt())));
+        }
+        return new StoredModel(name, dir.toString(), plan, training);
+    }
+
+    /**
+     * Trains layers of {@code student} against the original, one Spark task per training task, and stores the
+     * student with the trained layers as {@code name}, with the losses of every task (and, for one task, the trained
+     * model's logits on the probe tokens) in its stage record.
+     */
+    StoredModel train(String method, String name, StoredModel student, List<TrainingTask> tasks, Integer samples) {
+        String path = RunLayout.model(name);
+        JsonNode record = folder.once(path, () -> {
+            Integer drawn = samples != null ? samples : calibration.samples();
+            long windows = windows(drawn);
+            WindowFiles files = WindowFiles.of(folder.path(windowSpec(drawn).path()), folder.configuration());
+            Path staging = folder.staging(RunLayout.training(name));
+            for (TrainingTask t : tasks) {
+                LOG.info("{}: {} steps of {} windows", t.name(), t.settings().steps(windows), t.settings().batch());
+            }
+            List<Trainer.TaskResult> results = Trainer.run(spark.get(), model, student.address(), tasks, files, windows,
+                    staging.toString());
+            folder.commit(staging, RunLayout.training(name));
+            Checkpoint trained = Trainer.assemble(read(student.address()), folder.path(RunLayout.training(name)),
+                    tasks.size(), folder.configuration());
+            ObjectNode step = JSON.createObjectNode();
+            step.put("training", name);
+            tasks.forEach(t -> step.withArray("tasks").add(t.name()));
+            step.put("windows", windows);
+            write(trained, student.plan().with(method, step), path);
+            ObjectNode info = JSON.createObjectNode();
+            ArrayNode rows = info.putArray("tasks");
+            for (Trainer.TaskResult r : results) {
+                TrainingLosses l = r.losses();
+                ObjectNode row = rows.addObject();
+                row.put("task", tasks.get(r.task()).name());
+                row.put("first_loss", l.first());
+                row.put("last_loss", l.last());
+                row.put("last_epoch_loss", l.lastEpochMean());
+                row.put("steps", l.steps());
+                LOG.info("{}: loss {} -> {} over {} steps (last epoch mean {})", tasks.get(r.task()).name(),
+                        String.format("%.5f", l.first()), String.format("%.5f", l.last()), l.steps(),
+                        String.format("%.5f", l.lastEpochMean()));
+                if (r.probe() != null) {
+                    ArrayNode probe = info.putArray("probe_logits");
+                    for (float v : r.probe()) {
+                        probe.add(v);
+                    }
+                }
+            }
+            return info;
+        });
+        return stored(name, record);
+    }
+
+    private static String toJson(JsonNode node) {
+        try {
+            return JSON.writeValueAsString(node) + "\n";
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /** What one method sees: the run, its names kept under the method's own. */
+    private final class MethodRun implements CompressionRun {
+        private final String method;
+        private final boolean pplDrop;
+        private final StoredModel original;
+
+        MethodRun(String method, boolean pplDrop) {
+            this.method = method;
+            this.pplDrop = pplDrop;
+            this.original = new StoredModel(RunLayout.ORIGINAL, model, Plan.identity(config), List.of());
+        }
+
+        @Override
+        public StoredModel original() {
+            return original;
+        }
+
+        @Override
+        public LlamaConfig config() {
+            return config;
+        }
+
+        @Override
+        public LayerScores originalScores() {
+            return RunDriver.this.originalScores(pplDrop);
+        }
+
+        @Override
+        public LayerScores scores(String name, String scored, int step, boolean withPplDrop) {
+            return RunDriver.this.scores(method + "/" + name, scored, step, withPplDrop);
+        }
+
+        @Override
+        public <S extends WindowStatistic<S>> S accumulate(String scored, WindowStatistic.Factory<S> empty) {
+            return RunDriver.this.accumulate(scored, empty, method + " pass");
+        }
+
+        @Override
+        public Checkpoint read(String address) {
+            return RunDriver.this.read(address);
+        }
+
+        @Override
+        public StoredModel model(String name, Supplier<Compressed> make) {
+            return RunDriver.this.model(method + "/" + name, make);
+        }
+
+        @Override
+        public StoredModel train(String name, StoredModel student, List<TrainingTask> tasks, Integer samples) {
+            return RunDriver.this.train(method, method + "/" + name, student, tasks, samples);
+        }
+    }
+}

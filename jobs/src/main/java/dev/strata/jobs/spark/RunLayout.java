@@ -1,0 +1,44 @@
+package dev.strata.jobs.spark;
+
+/**
+ * Every path in a run folder, relative to its root, in one place. A path is also the name of the stage that writes
+ * it (in run.json), so a folder's files and its stages read the same.
+ * <pre>
+ * run.json                       inputs, the settings of every method run here, stages done with their records
+ * data/windows-K/                K calibration windows drawn from the text (windows-all: every window), Parquet
+ * scores/original/               the original model's layer, block and channel scores (Parquet) and summary.json
+ * scores/METHOD/NAME/            the scores of another model a method scored (CoMe: the model after each merge)
+ * models/METHOD/NAME/            every model a method made: an ordinary Hugging Face folder with plan.json
+ * training/METHOD/NAME/          the layers each training task wrote, assembled into models/METHOD/NAME
+ * eval/, model/, report.*        a recipe's evaluation, exported model and report
+ * </pre>
+ */
+public final class RunLayout {
+    /** The name of the original model's scores. */
+    public static final String ORIGINAL = "original";
+    /** A recipe's evaluation (a run folder of its own), exported model and report. */
+    public static final String EVAL = "eval";
+    public static final String EXPORT = "model";
+    public static final String REPORT = "report";
+
+    private RunLayout() {
+    }
+
+    /** The calibration windows drawn {@code samples} at a time (null: every window). */
+    public static String windows(Integer samples) {
+        return "data/windows-" + (samples == null ? "all" : samples);
+    }
+
+    /** The score tables of the model named {@code name} ({@link #ORIGINAL}, or METHOD/NAME). */
+    public static String scores(String name) {
+        return "scores/" + name;
+    }
+
+    public static String model(String name) {
+        return "models/" + name;
+    }
+
+    public static String training(String name) {
+        return "training/" + name;
+    }
+}

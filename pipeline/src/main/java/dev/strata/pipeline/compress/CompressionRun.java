@@ -1,0 +1,53 @@
+package dev.strata.pipeline.compress;
+
+import dev.strata.pipeline.model.Checkpoint;
+import dev.strata.pipeline.model.LlamaConfig;
+import dev.strata.pipeline.score.LayerScores;
+import dev.strata.pipeline.score.WindowStatistic;
+import dev.strata.pipeline.train.TrainingTask;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * What a run offers a method: the model to compress, its calibration windows and scores, distributed passes over
+ * those windows, training, and the stages that store models. The run owns the folder: every model a method makes is
+ * stored under a name of the method's own, as a stage that a rerun finds done and reads back instead of making again.
+ * The Spark driver implements it; a method never sees Spark.
+ */
+public interface CompressionRun {
+    /** The model compressed, as stored (its plan: the identity). */
+    StoredModel original();
+
+    /** Its config. */
+    LlamaConfig config();
+
+    /** The original's scores on the calibration windows (with PPL-drop when the method needs it). */
+    LayerScores originalScores();
+
+    /**
+     * The scores of {@code model} on the calibration windows, stored under the name {@code name} with the step
+     * column {@code step}; a rerun reads them back.
+     */
+    LayerScores scores(String name, String model, int step, boolean pplDrop);
+
+    /**
+     * Sums a statistic of {@code model} over the calibration windows: each partition of the windows runs on an
+     * executor, the model loaded once per executor; the driver adds the partial sums.
+     */
+    <S extends WindowStatistic<S>> S accumulate(String model, WindowStatistic.Factory<S> empty);
+
+    /** The weights of a model (the original, or one the run stored). */
+    Checkpoint read(String model);
+
+    /** The model stored as {@code name}: made by {@code make} unless the run has it, else read back. */
+    StoredModel model(String name, Supplier<Compressed> make);
+
+    /**
+     * Trains layers of {@code student} against the original model (the teacher), every task in its own Spark task,
+     * and stores the student with the trained layers as {@code name}, its losses recorded; a rerun reads it back.
+     *
+     * @param samples training windows drawn from the calibration text (seeded as the calibration windows), null for
+     *     the calibration windows themselves
+     */
+    StoredModel train(String name, StoredModel student, List<TrainingTask> tasks, Integer samples);
+}

@@ -1,0 +1,316 @@
+package dev.strata.pipeline.compress;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.data.TokenWindow;
+import dev.strata.pipeline.forward.Capture;
+import dev.strata.pipeline.forward.Devices;
+import dev.strata.pipeline.forward.ForwardOutput;
+import dev.strata.pipeline.forward.LlamaModel;
+import dev.strata.pipeline.model.Checkpoint;
+import dev.strata.pipeline.model.LlamaConfig;
+import dev.strata.pipeline.model.LlamaLayout.LayerTensor;
+import dev.strata.pipeline.model.Tensor;
+import dev.strata.pipeline.score.LayerScores;
+import dev.strata.pipeline.score.Metric;
+import dev.strata.pipeline.score.WindowStatistic;
+import dev.strata.pipeline.settings.Param;
+import dev.strata.pipeline.settings.Params;
+import dev.strata.pipeline.settings.Settings;
+import dev.strata.pipeline.surgery.LayerSurgery;
+import dev.strata.pipeline.surgery.LayerWeights;
+import dev.strata.pipeline.util.Choices;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.IntStream;
+
+/**
+ * ReplaceMe (Shopkhoev et al. 2025), training-free: the block of n layers [s, s+n) whose input and output hidden
+ * states are most alike is removed, and a linear map T (d x d) takes its place, folded into the down_proj of layer
+ * s-1 so that the result is a standard Llama with n fewer layers and no new parameters. With M the MLP output of
+ * layer s-1 (the term it adds to the residual stream) and Y = h_{s+n} + M - h_s, T minimises ||M T - Y||^2 (+ ridge
+ * alpha ||T||^2) over every calibration token: layer s-1's output becomes h_s - M + M T, which is h_{s+n} as nearly
+ * as a linear map of M can make it. Every Spark partition adds its M'M and M'Y (in double), the driver solves
+ * (M'M + alpha I) T = M'Y once by Cholesky, and W_down becomes T' W_down.
+ */
+public final class ReplaceMe implements CompressionMethod {
+    /** Which block score chooses the block. */
+    public enum BlockMetric {
+        /** The highest mean cos(h_s, h_{s+n}) over all tokens (LLM-Streamline's choice). */
+        COSINE(Metric.COSINE, true),
+        /** The lowest mean angular distance on each window's last token (the reference implementation's choice). */
+        ANGULAR_LAST(Metric.ANGULAR_LAST, false),
+        /** The lowest mean angular distance over all tokens. */
+        ANGULAR_ALL(Metric.ANGULAR_ALL, false);
+
+        private final Metric metric;
+        private final boolean highestWins;
+
+        BlockMetric(Metric metric, boolean highestWins) {
+            this.metric = metric;
+            this.highestWins = highestWins;
+        }
+    }
+
+    public static final Param<BlockMetric> BLOCK_METRIC = Param.choice("block_metric", BlockMetric.values(),
+            BlockMetric.COSINE, "Which block is removed: cosine (highest), angular-last or angular-all (lowest).");
+    public static final Param<Double> RIDGE = Param.number("ridge", 0.0,
+            "alpha of the ridge term of the least-squares fit (0: plain least squares).").label("A")
+            .check(Param.nonNegative());
+    private static final Params PARAMS = SizeTarget.PARAMS.and(BLOCK_METRIC, RIDGE);
+
+    @Override
+    public String name() {
+        return "replaceme";
+    }
+
+    @Override
+    public String summary() {
+        return "ReplaceMe: remove the most redundant block and fold a least-squares linear map into the layer before "
+                + "it; no training.";
+    }
+
+    @Override
+    public Params params() {
+        return PARAMS;
+    }
+
+    @Override
+    public Set<Need> needs(Settings settings) {
+        return EnumSet.of(Need.WINDOWS, Need.SCORES);
+    }
+
+    @Override
+    public void check(Settings s, LlamaConfig model) {
+        SizeTarget.removals(s, model, SizeTarget.wholeLayers(model));
+    }
+
+    @Override
+    public String describe(Settings s) {
+        return "ReplaceMe (" + Choices.id(s.get(BLOCK_METRIC)) + " block choice"
+                + (s.get(RIDGE) > 0 ? ", ridge " + s.get(RIDGE) : "") + "): the block is removed and a linear map, "
+                + "fitted by least squares on the calibration tokens, is folded into the down_proj of the layer "
+                + "before it; nothing is trained.";
+    }
+
+    @Override
+    public List<Product> compress(CompressionRun run, Settings s) {
+        LlamaConfig config = run.config();
+        int n = config.numLayers();
+        List<Product> out = new ArrayList<>();
+        for (int length : SizeTarget.removals(s, config, SizeTarget.wholeLayers(config))) {
+            StoredModel model = run.model((n - length) + "L", () -> replace(run, s, length));
+            ObjectNode step = model.plan().steps().get(0).parameters();
+            int start = step.get("start").asInt();
+            out.add(Product.of("replaceme " + (n - length) + "L", model, true, String.format(
+                    "layers %d..%d (%s %.5f) removed, a linear map folded into layer %d", start, start + length - 1,
+                    step.get("block_metric").asText(), step.get("block_score").asDouble(), start - 1), config));
+        }
+        return out;
+    }
+
+    private Compressed replace(CompressionRun run, Settings s, int length) {
+        LlamaConfig config = run.config();
+        BlockMetric metric = s.get(BLOCK_METRIC);
+        int start = chooseBlock(run.originalScores(), config.numLayers(), length, metric);
+        int d = config.hiddenSize();
+        NormalEquations sums = run.accumulate(run.original().address(), m -> new NormalEquations(start, length, d));
+        double[] t;
+        try {
+            t = solve(sums.ridged(s.get(RIDGE)), sums.mty, d);
+        } catch (ArithmeticException ex) {
+            throw new StrataException("replaceme: M'M is not positive definite (the MLP outputs of layer " + (start - 1)
+                    + " span fewer than " + d + " directions on the calibration tokens); set " + s.name(RIDGE)
+                    + " above 0");
+        }
+        Checkpoint original = run.read(run.original().address());
+        ObjectNode step = JsonNodeFactory.instance.objectNode();
+        step.put("start", start);
+        step.put("length", length);
+        step.put("block_metric", Choices.id(metric));
+        step.put("block_score", run.originalScores().block(metric.metric, start, length));
+        step.put("ridge", s.get(RIDGE));
+        step.put("tokens", sums.tokens);
+        LayerOrigin folded = LayerOrigin.forBlock(LayerOrigin.Kind.LINEAR_FOLD,
+                IntStream.range(start - 1, start + length).boxed().toList(), LayerOrigin.all(config.numKvHeads()),
+                LayerOrigin.all(config.intermediateSize()));
+        return new Compressed(apply(original, start, length, t),
+                run.original().plan().replace(start - 1, length + 1, folded, name(), step));
+    }
+
+    /** {@code original} without layers [start, start + length), the map {@code t} folded into layer start - 1. */
+    static Checkpoint apply(Checkpoint original, int start, int length, double[] t) {
+        List<LayerWeights> layers = new ArrayList<>(LayerSurgery.layers(original));
+        Map<LayerTensor, Tensor> before = new EnumMap<>(layers.get(start - 1).tensors());
+        int d = original.config().hiddenSize();
+        before.put(LayerTensor.DOWN_PROJ, fold(t, d, before.get(LayerTensor.DOWN_PROJ)));
+        layers.set(start - 1, new LayerWeights(before));
+        layers.subList(start, start + length).clear();
+        return LayerSurgery.withLayers(original, layers);
+    }
+
+    /** The start s >= 1 of the block of {@code length} the metric prefers (ties to the lower start). */
+    static int chooseBlock(LayerScores scores, int layers, int length, BlockMetric metric) {
+        int best = -1;
+        double bestValue = Double.NaN;
+        for (int s = 1; s + length <= layers; s++) {
+            double v = scores.block(metric.metric, s, length);
+            if (Double.isNaN(v)) {
+                throw new StrataException("the scores have no " + metric.metric.id() + " value for the block of "
+                        + length + " layer(s) starting at " + s);
+            }
+            if (best < 0 || (metric.highestWins ? v > bestValue : v < bestValue)) {
+                best = s;
+                bestValue = v;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Sums over calibration tokens of M'M and M'Y (row-major d x d, in double), M the MLP output of layer s-1 and
+     * Y = h_{s+n} + M - h_s, each token a row.
+     */
+    static final class NormalEquations implements WindowStatistic<NormalEquations> {
+        private static final long serialVersionUID = 1L;
+        private static final Capture CAPTURE = new Capture(true, false, true, false, false);
+        private final int start;
+        private final int length;
+        private final int d;
+        final double[] mtm;
+        final double[] mty;
+        long tokens;
+
+        NormalEquations(int start, int length, int d) {
+            this.start = start;
+            this.length = length;
+            this.d = d;
+            this.mtm = new double[d * d];
+            this.mty = new double[d * d];
+        }
+
+        @Override
+        public void add(LlamaModel model, List<TokenWindow> batch) {
+            LlamaModel prefix = model.withLayers(model.layers().subList(0, start + length));
+            try (NDManager scope = model.newScope()) {
+                ForwardOutput o = prefix.forward(model.tokens(scope, batch.stream().map(TokenWindow::tokens).toList()),
+                        CAPTURE);
+                NDArray activation = o.mlpActivations().get(start - 1);
+                NDArray m = Linear.linear(activation, model.layers().get(start - 1).mlp().down()).singletonOrThrow()
+                        .reshape(-1, d).toType(DataType.FLOAT64, false);
+                NDArray y = rows(o.hiddenStates().get(start + length)).sub(rows(o.hiddenStates().get(start))).add(m);
+                NDArray mt = m.transpose();
+                addTo(mtm, mt.matMul(m));
+                addTo(mty, mt.matMul(y));
+                tokens += m.getShape().get(0);
+            }
+        }
+
+        private NDArray rows(NDArray hidden) {
+            return hidden.reshape(-1, d).toType(DataType.FLOAT64, false);
+        }
+
+        private static void addTo(double[] sums, NDArray values) {
+            double[] v = values.toDoubleArray();
+            for (int i = 0; i < v.length; i++) {
+                sums[i] += v[i];
+            }
+        }
+
+        @Override
+        public NormalEquations merge(NormalEquations other) {
+            for (int i = 0; i < mtm.length; i++) {
+                mtm[i] += other.mtm[i];
+                mty[i] += other.mty[i];
+            }
+            tokens += other.tokens;
+            return this;
+        }
+
+        /** M'M + alpha I. */
+        double[] ridged(double alpha) {
+            double[] a = mtm.clone();
+            for (int i = 0; i < d; i++) {
+                a[i * d + i] += alpha;
+            }
+            return a;
+        }
+    }
+
+    /**
+     * X with A X = B, A symmetric positive definite (d x d, row-major), by Cholesky: A = L L', then L Z = B and
+     * L' X = Z, row by row.
+     *
+     * @throws ArithmeticException when A is not positive definite
+     */
+    static double[] solve(double[] a, double[] b, int d) {
+        double[] l = new double[d * d];
+        for (int j = 0; j < d; j++) {
+            double diagonal = a[j * d + j] - dot(l, j * d, j * d, j);
+            if (!(diagonal > 0)) {
+                throw new ArithmeticException("not positive definite at row " + j);
+            }
+        double ljj = Math.sqrt(diagonal);
+            l[j * d + j] = ljj;
+            for (int i = j + 1; i < d; i++) {
+                l[i * d + j] = (a[i * d + j] - dot(l, i * d, j * d, j)) / ljj;
+            }
+        }
+        double[] z = new double[d * d];
+        for (int i = 0; i < d; i++) {
+            System.arraycopy(b, i * d, z, i * d, d);
+            for (int k = 0; k < i; k++) {
+                axpy(-l[i * d + k], z, k * d, z, i * d, d);
+            }
+            scale(z, i * d, d, 1 / l[i * d + i]);
+        }
+        for (int i = d - 1; i >= 0; i--) {
+            for (int k = i + 1; k < d; k++) {
+                axpy(-l[k * d + i], z, k * d, z, i * d, d);
+            }
+            scale(z, i * d, d, 1 / l[i * d + i]);
+        }
+        return z;
+    }
+
+    private static double dot(double[] x, int xFrom, int yFrom, int n) {
+        double sum = 0;
+        for (int k = 0; k < n; k++) {
+            sum += x[xFrom + k] * x[yFrom + k];
+        }
+        return sum;
+    }
+
+    private static void axpy(double alpha, double[] x, int xFrom, double[] y, int yFrom, int n) {
+        for (int k = 0; k < n; k++) {
+            y[yFrom + k] += alpha * x[xFrom + k];
+        }
+    }
+
+    private static void scale(double[] x, int from, int n, double factor) {
+        for (int k = 0; k < n; k++) {
+            x[from + k] *= factor;
+        }
+    }
+
+    /** T' W_down (in double, stored in W_down's type): the MLP of layer s-1 then outputs M T. */
+    static Tensor fold(double[] t, int d, Tensor down) {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu(), Devices.engine().getEngineName())) {
+            NDArray transposed = m.create(t, new Shape(d, d)).transpose();
+            NDArray w = m.create(down.toFloatArray(), new Shape(down.shape())).toType(DataType.FLOAT64, false);
+            float[] folded = transposed.matMul(w).toType(DataType.FLOAT32, false).toFloatArray();
+            return Tensor.of(down.name(), down.dtype(), down.shape(), folded);
+        }
+    }
+}

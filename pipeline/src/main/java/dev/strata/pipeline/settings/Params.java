@@ -1,0 +1,57 @@
+package dev.strata.pipeline.settings;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The settings a component declares, in the order help lists them; keys and flags are unique. */
+public final class Params implements Iterable<Param<?>> {
+    private final List<Param<?>> params;
+
+    private Params(List<Param<?>> params) {
+        Map<String, Param<?>> keys = new LinkedHashMap<>();
+        Map<String, Param<?>> flags = new LinkedHashMap<>();
+        for (Param<?> p : params) {
+            if (keys.put(p.key(), p) != null || flags.put(p.flag(), p) != null) {
+                throw new IllegalArgumentException("two settings share the key " + p.key() + " or the flag " + p.flag());
+            }
+        }
+        this.params = List.copyOf(params);
+    }
+
+    public static Params of(Param<?>... params) {
+        return new Params(List.of(params));
+    }
+
+    /** These settings followed by {@code more}. */
+    public Params and(Params more) {
+        List<Param<?>> all = new ArrayList<>(params);
+        more.forEach(all::add);
+        return new Params(all);
+    }
+
+    public Params and(Param<?>... more) {
+        return and(of(more));
+    }
+
+    public List<Param<?>> list() {
+        return params;
+    }
+
+    /** True when a setting of {@code p}'s key is declared here (keys name settings; flags may differ). */
+    public boolean contains(Param<?> p) {
+        return params.stream().anyMatch(q -> q.key().equals(p.key()));
+    }
+
+    /** These settings, {@code p}'s key declared by {@code p} instead (e.g. under another flag). */
+    public Params replacing(Param<?> p) {
+        return new Params(params.stream().<Param<?>>map(q -> q.key().equals(p.key()) ? p : q).toList());
+    }
+
+    @Override
+    public Iterator<Param<?>> iterator() {
+        return params.iterator();
+    }
+}

@@ -1,0 +1,179 @@
+package dev.strata.pipeline.settings;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.pipeline.StrataException;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Values of declared settings, read from a recipe section or from command-line flags, every value checked against
+ * its declaration, absent ones at their defaults. Errors name the setting as its source does: the file and full key
+ * of a recipe ({@code recipe.yaml: 'come.pair_metric' ...}), or the flag ({@code --pair-metric ...}).
+ */
+public final class Settings {
+    private final Params params;
+    private final Map<String, Object> values;
+    private final Set<String> given;
+    private final Naming naming;
+
+    /** How the source names a setting in a message. */
+    private interface Naming {
+        StrataException error(Param<?> p, String problem);
+
+        String name(Param<?> p);
+    }
+
+    private Settings(Params params, Map<String, Object> values, Set<String> given, Naming naming) {
+        this.params = params;
+        this.values = values;
+        this.given = given;
+        this.naming = naming;
+    }
+
+    /** Reads {@code params} from a recipe mapping (dotted keys are nested mappings); unknown keys are the caller's. */
+    public static Settings fromYaml(Params params, YamlSection section) {
+        Naming naming = new Naming() {
+            public StrataException error(Param<?> p, String problem) {
+                return owner(section, p.key()).invalid(last(p.key()), problem);
+            }
+
+            public String name(Param<?> p) {
+                return "'" + owner(section, p.key()).fullKey(last(p.key())) + "'";
+            }
+        };
+        Map<String, Object> values = new LinkedHashMap<>();
+        Set<String> given = new LinkedHashSet<>();
+        for (Param<?> p : params) {
+            YamlSection owner = owner(section, p.key());
+            JsonNode v = owner.value(last(p.key()));
+            if (v == null && p.isRequired()) {
+                throw owner.error("missing key '" + owner.fullKey(last(p.key())) + "'");
+            }
+            Object value;
+            try {
+                value = v == null ? p.fallback() : p.fromYaml(v);
+            } catch (Param.Wrong ex) {
+                throw naming.error(p, ex.getMessage());
+            }
+            put(p, value, v != null, values, given, naming);
+        }
+        return new Settings(params, values, given, naming);
+    }
+
+    /**
+     * Reads {@code params} from command-line flags: the text given after each flag (a switch given alone: "true");
+     * flags absent take their defaults. Required flags must be present (the command line checks them first).
+     */
+    public static Settings fromFlags(Params params, Map<String, String> flags) {
+        Naming naming = new Naming() {
+            public StrataException error(Param<?> p, String problem) {
+                return new StrataException(p.flag() + " " + problem);
+            }
+
+            public String name(Param<?> p) {
+                return p.flag();
+            }
+        };
+        Map<String, Object> values = new LinkedHashMap<>();
+        Set<String> given = new LinkedHashSet<>();
+        for (Param<?> p : params) {
+            String text = flags.get(p.flag());
+            if (text == null && p.isRequired()) {
+                throw new StrataException("missing " + p.flag());
+            }
+            Object value;
+            try {
+                value = text == null ? p.fallback() : p.fromText(text);
+            } catch (Param.Wrong ex) {
+                throw naming.error(p, ex.getMessage());
+            }
+            put(p, value, text != null, values, given, naming);
+        }
+        return new Settings(params, values, given, naming);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void put(Param<T> p, Object value, boolean isGiven, Map<String, Object> values,
+            Set<String> given, Naming naming) {
+        if (value != null) {
+            String problem = p.problem((T) value);
+            if (problem != null) {
+                throw naming.error(p, problem);
+            }
+        }
+        values.put(p.key(), value);
+        if (isGiven) {
+            given.add(p.key());
+        }
+    }
+
+    private static YamlSection owner(YamlSection root, String key) {
+        YamlSection s = root;
+        String[] parts = key.split("\\.");
+        for (int i = 0; i < parts.length - 1; i++) {
+            s = s.section(parts[i]);
+        }
+        return s;
+    }
+
+    private static String last(String key) {
+        return key.substring(key.lastIndexOf('.') + 1);
+    }
+
+    /** The value of {@code p} (null when it has no default and was not given). */
+    @SuppressWarnings("unchecked")
+    public <T> T get(Param<T> p) {
+        if (!values.containsKey(p.key())) {
+            throw new IllegalArgumentException("no setting " + p.key() + " here");
+        }
+        return (T) values.get(p.key());
+    }
+
+    /** True when the source gave {@code p} (rather than its default). */
+    public boolean isGiven(Param<?> p) {
+        return given.contains(p.key());
+    }
+
+    /** An error about {@code p}'s value: its name as the source spells it, then {@code problem}. */
+    public StrataException invalid(Param<?> p, String problem) {
+        return naming.error(p, problem);
+    }
+
+    /** {@code p} as the source names it: {@code --layers} or {@code 'streamline.layers'}. */
+    public String name(Param<?> p) {
+        return naming.name(p);
+    }
+
+    public Params params() {
+        return params;
+    }
+
+    /** Every value by key (defaults included, absent ones left out): a run's identity, a plan step's parameters. */
+    public ObjectNode toJson() {
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        for (Param<?> p : params) {
+            Object v = values.get(p.key());
+            if (v != null) {
+                out.set(p.key(), p.toJson(v));
+            }
+        }
+        return out;
+    }
+
+    /** The values as a person reads them: key=value, ... */
+    @Override
+    public String toString() {
+        StringBuilder s = new StringBuilder();
+        for (Param<?> p : params) {
+            Object v = values.get(p.key());
+            if (v != null) {
+                s.append(s.length() == 0 ? "" : ", ").append(p.key()).append('=').append(p.show(v));
+            }
+        }
+        return s.toString();
+    }
+}
