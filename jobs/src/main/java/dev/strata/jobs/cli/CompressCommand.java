@@ -10,6 +10,7 @@ import dev.strata.pipeline.compress.RunParams;
 import dev.strata.pipeline.settings.Settings;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.apache.logging.log4j.LogManager;
@@ -91,6 +92,6 @@ final class CompressCommand {
 
     /** A method's settings at their defaults, for help (required ones may be missing: what help needs is there). */
     private static Settings defaults(CompressionMethod m) {
-        return Settings.fromFlags(m.params(), java.util.Map.of());
+        return Settings.fromFlags(m.params(), Map.of());
     }
 }

@@ -8,6 +8,7 @@ import dev.strata.jobs.io.RunFolder;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.compress.Plan;
 import dev.strata.pipeline.compress.Product;
+import dev.strata.pipeline.compress.RunParams;
 import dev.strata.pipeline.compress.StoredModel;
 import dev.strata.pipeline.compress.TrainingRecord;
 import dev.strata.pipeline.eval.EvalParams;
@@ -52,8 +53,11 @@ public final class RecipeRunner {
         RunFolder folder = driver.folder();
         Map<String, Double> seconds = new LinkedHashMap<>();
         List<Product> products = new ArrayList<>();
+        List<Product> first = null;
         for (Recipe.Section m : recipe.methods()) {
-            products.addAll(timed(m.method().name(), seconds, () -> driver.compress(m.method(), m.settings())));
+            List<Product> made = timed(m.method().name(), seconds, () -> driver.compress(m.method(), m.settings()));
+            first = first == null ? made : first;
+            products.addAll(made);
         }
         Set<String> labels = new HashSet<>();
         for (Product p : products) {
@@ -74,7 +78,7 @@ public final class RecipeRunner {
                 String.join(",", e.get(EvalParams.TASKS)), e.get(EvalParams.LIMIT), e.get(EvalParams.DATA_DIR),
                 root + "/" + RunLayout.EVAL, e.get(EvalParams.BATCH_TOKENS), e.get(EvalParams.SHARD_EXAMPLES),
                 scores == null ? null : scores.toString()), spark));
-        Product exported = exported(recipe, products);
+        Product exported = smallestResult(first, recipe.methods().get(0).method().name());
         timed(RunLayout.EXPORT, seconds, () -> folder.once(RunLayout.EXPORT, () -> {
             Path staged = folder.staging(RunLayout.EXPORT);
             ModelFiles.write(ModelFolder.read(ModelFiles.local(HadoopFiles.path(exported.model().address()),
@@ -100,18 +104,16 @@ public final class RecipeRunner {
                 folder.readText(folder.path("report.md")));
     }
 
-    /** The first method's smallest result (the later one of equal size). */
-    private static Product exported(Recipe recipe, List<Product> products) {
-        String first = recipe.methods().get(0).method().name();
+    /** A method's smallest result (the later one of equal size): what a recipe exports of its first method. */
+    private static Product smallestResult(List<Product> products, String method) {
         Product best = null;
         for (Product p : products) {
-            if (p.result() && p.model().name().startsWith(first + "/")
-                    && (best == null || p.parameters() <= best.parameters())) {
+            if (p.result() && (best == null || p.parameters() <= best.parameters())) {
                 best = p;
             }
         }
         if (best == null) {
-            throw new StrataException("recipe: the method " + first + " made no model to export");
+            throw new StrataException("recipe: the method " + method + " made no model to export");
         }
         return best;
     }
@@ -127,8 +129,8 @@ public final class RecipeRunner {
     private static String report(Recipe recipe, RunFolder folder, String original, LlamaConfig config,
             List<Product> products, Product exported) {
         StringBuilder md = new StringBuilder("# ").append(recipe.name()).append("\n\n");
-        md.append("Compressing ").append(recipe.run().get(dev.strata.pipeline.compress.RunParams.MODEL))
-                .append(", calibrated on ").append(recipe.run().get(dev.strata.pipeline.compress.RunParams.DATA))
+        md.append("Compressing ").append(recipe.run().get(RunParams.MODEL))
+                .append(", calibrated on ").append(recipe.run().get(RunParams.DATA))
                 .append(".\n\n");
         for (Recipe.Section m : recipe.methods()) {
             md.append("- **").append(m.method().name()).append("**: ").append(m.method().describe(m.settings()))

@@ -123,7 +123,8 @@ public final class ReplaceMe implements CompressionMethod {
     private Compressed replace(CompressionRun run, Settings s, int length) {
         LlamaConfig config = run.config();
         BlockMetric metric = s.get(BLOCK_METRIC);
-        int start = chooseBlock(run.originalScores(), config.numLayers(), length, metric);
+        LayerBlock block = block(run.originalScores(), config.numLayers(), length, metric, s.name(SizeTarget.LAYERS));
+        int start = block.start();
         int d = config.hiddenSize();
         NormalEquations sums = run.accumulate(run.original().address(), m -> new NormalEquations(start, length, d));
         double[] t;
@@ -139,7 +140,7 @@ public final class ReplaceMe implements CompressionMethod {
         step.put("start", start);
         step.put("length", length);
         step.put("block_metric", Choices.id(metric));
-        step.put("block_score", run.originalScores().block(metric.metric, start, length));
+        step.put("block_score", block.score());
         step.put("ridge", s.get(RIDGE));
         step.put("tokens", sums.tokens);
         LayerOrigin folded = LayerOrigin.forBlock(LayerOrigin.Kind.LINEAR_FOLD,
@@ -160,22 +161,9 @@ public final class ReplaceMe implements CompressionMethod {
         return LayerSurgery.withLayers(original, layers);
     }
 
-    /** The start s >= 1 of the block of {@code length} the metric prefers (ties to the lower start). */
-    static int chooseBlock(LayerScores scores, int layers, int length, BlockMetric metric) {
-        int best = -1;
-        double bestValue = Double.NaN;
-        for (int s = 1; s + length <= layers; s++) {
-            double v = scores.block(metric.metric, s, length);
-            if (Double.isNaN(v)) {
-                throw new StrataException("the scores have no " + metric.metric.id() + " value for the block of "
-                        + length + " layer(s) starting at " + s);
-            }
-            if (best < 0 || (metric.highestWins ? v > bestValue : v < bestValue)) {
-                best = s;
-                bestValue = v;
-            }
-        }
-        return best;
+    /** The block of {@code length} the metric prefers among those with a layer before them. */
+    static LayerBlock block(LayerScores scores, int layers, int length, BlockMetric metric, String option) {
+        return LayerBlock.choose(scores, layers, length, metric.metric, metric.highestWins, 1, option);
     }
 
     /**

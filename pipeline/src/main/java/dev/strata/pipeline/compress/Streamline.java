@@ -3,6 +3,7 @@ package dev.strata.pipeline.compress;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.pipeline.model.Checkpoint;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.settings.Param;
 import dev.strata.pipeline.settings.Params;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.IntToLongFunction;
+import java.util.stream.IntStream;
 
 /**
  * LLM-Streamline: the block of N consecutive layers whose input and output hidden states are most alike (the highest
@@ -115,16 +117,16 @@ public final class Streamline implements CompressionMethod {
     /** The block of {@code length} with the highest cosine, removed, with {@code kind}'s initial weights in its place. */
     private Compressed prune(CompressionRun run, Settings s, int length, Replacement kind) {
         LlamaConfig config = run.config();
-        StreamlineBlock block = StreamlineBlock.choose(run.originalScores(), config.numLayers(), length,
+        LayerBlock block = LayerBlock.mostAlike(run.originalScores(), config.numLayers(), length,
                 s.name(SizeTarget.LAYERS));
-        var original = run.read(run.original().address());
+        Checkpoint original = run.read(run.original().address());
         LayerWeights initial = kind.isTrained() ? kind.initial(LayerWeights.of(original, block.start())) : null;
         ObjectNode step = JsonNodeFactory.instance.objectNode();
         step.put("start", block.start());
         step.put("length", length);
-        step.put("cosine", block.cosine());
+        step.put("cosine", block.score());
         step.put("replacement", kind.id());
-        List<Integer> layers = java.util.stream.IntStream.range(block.start(), block.end()).boxed().toList();
+        List<Integer> layers = IntStream.range(block.start(), block.end()).boxed().toList();
         LayerOrigin origin = switch (kind) {
             case LAYER -> LayerOrigin.forBlock(LayerOrigin.Kind.REPLACEMENT_LAYER, layers,
                     LayerOrigin.all(config.numKvHeads()), LayerOrigin.all(config.intermediateSize()));

@@ -244,8 +244,9 @@ class ReplaceMeTest {
         }
         LayerScores scores = new LayerScores(List.of(), blocks, List.of(), 1, 1);
         // block 0 is best by every metric but has no layer before it; cosine ties between 2 and 3 go to 2
-        assertEquals(2, ReplaceMe.chooseBlock(scores, 4, 1, ReplaceMe.BlockMetric.COSINE));
-        assertEquals(3, ReplaceMe.chooseBlock(scores, 4, 1, ReplaceMe.BlockMetric.ANGULAR_LAST));
-        assertEquals(1, ReplaceMe.chooseBlock(scores, 4, 1, ReplaceMe.BlockMetric.ANGULAR_ALL));
+        assertEquals(2, ReplaceMe.block(scores, 4, 1, ReplaceMe.BlockMetric.COSINE, "--layers").start());
+        assertEquals(3, ReplaceMe.block(scores, 4, 1, ReplaceMe.BlockMetric.ANGULAR_LAST, "--layers").start());
+        assertEquals(1, ReplaceMe.block(scores, 4, 1, ReplaceMe.BlockMetric.ANGULAR_ALL, "--layers").start());
+        assertEquals(0.05, ReplaceMe.block(scores, 4, 1, ReplaceMe.BlockMetric.ANGULAR_ALL, "--layers").score());
     }
 }

@@ -54,9 +54,9 @@ class StreamlineTest {
                     expected = j;
                 }
             }
-            StreamlineBlock chosen = StreamlineBlock.choose(scores, layers, n, "--layers");
+            LayerBlock chosen = LayerBlock.mostAlike(scores, layers, n, "--layers");
             assertEquals(expected, chosen.start(), "length " + n + ", trial " + trial);
-            assertEquals(scores.block(Metric.COSINE, expected, n), chosen.cosine());
+            assertEquals(scores.block(Metric.COSINE, expected, n), chosen.score());
             assertEquals(expected + n, chosen.end());
         }
     }
@@ -65,11 +65,11 @@ class StreamlineTest {
     void blockLengthsThatLeaveNoLayerOrScoresThatAreMissingAreClearErrors() {
         LayerScores one = new LayerScores(List.of(), List.of(new BlockScore(0, 1, Metric.COSINE, 0.5)), List.of(), 1, 1);
         assertEquals("--layers 3 must lie in 1..2 (the model has 3 layers, and at least one must stay)",
-                assertThrows(StrataException.class, () -> StreamlineBlock.choose(one, 3, 3, "--layers")).getMessage());
+                assertThrows(StrataException.class, () -> LayerBlock.mostAlike(one, 3, 3, "--layers")).getMessage());
         assertEquals("--layers 0 must lie in 1..2 (the model has 3 layers, and at least one must stay)",
-                assertThrows(StrataException.class, () -> StreamlineBlock.choose(one, 3, 0, "--layers")).getMessage());
+                assertThrows(StrataException.class, () -> LayerBlock.mostAlike(one, 3, 0, "--layers")).getMessage());
         assertEquals("the scores have no cosine value for the block of 1 layer(s) starting at 1",
-                assertThrows(StrataException.class, () -> StreamlineBlock.choose(one, 3, 1, "--layers")).getMessage());
+                assertThrows(StrataException.class, () -> LayerBlock.mostAlike(one, 3, 1, "--layers")).getMessage());
         assertEquals("--replacement 'mlp' is not known (expected one of layer, ffn, none)",
                 assertThrows(StrataException.class, () -> Replacement.parse("mlp", "--replacement")).getMessage());
     }
