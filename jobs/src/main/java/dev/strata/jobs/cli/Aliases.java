@@ -32,10 +32,16 @@ final class Aliases {
             rest.addAll(0, List.of("compress", "streamline"));
         } else if (!rest.isEmpty() && rest.get(0).equals("prune")) {
             String method = "bi";
-            int at = rest.indexOf("--method");
-            if (at > 0 && at + 1 < rest.size()) {
-                method = rest.get(at + 1);
-                rest.subList(at, at + 2).clear();
+            for (int at = 1; at < rest.size(); at++) {
+                if (rest.get(at).startsWith("--method=")) {
+                    method = rest.remove(at).substring("--method=".length());
+                    break;
+                }
+                if (rest.get(at).equals("--method") && at + 1 < rest.size()) {
+                    method = rest.get(at + 1);
+                    rest.subList(at, at + 2).clear();
+                    break;
+                }
             }
             rest.set(0, method);
             rest.add(0, "compress");

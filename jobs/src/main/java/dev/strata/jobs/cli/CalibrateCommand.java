@@ -4,6 +4,7 @@ import dev.strata.jobs.spark.RunDriver;
 import dev.strata.jobs.spark.Sessions;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.compress.RunParams;
+import dev.strata.pipeline.settings.Params;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.logging.log4j.LogManager;
@@ -23,6 +24,8 @@ import picocli.CommandLine.Spec;
             "Writes OUT/data/windows-K (token windows), OUT/scores/original/{layer,block,channel}_scores (Parquet) and "
                 + "summary.json; a rerun with the same inputs reuses what is finished."})
 final class CalibrateCommand implements Callable<Integer> {
+    /** The run's settings it offers: it makes the scores another run would lend. */
+    static final Params OPTIONS = RunParams.PARAMS.without(RunParams.SCORES);
     private static final Logger LOG = LogManager.getLogger(CalibrateCommand.class);
 
     @Spec
@@ -48,7 +51,8 @@ final class CalibrateCommand implements Callable<Integer> {
         boolean pplDrop = false;
         for (String m : metrics) {
             if (!m.equals("ppl-drop")) {
-                throw new StrataException("--metric '" + m + "' is not known (expected ppl-drop; the other scores are always computed)");
+                throw new StrataException("--metric '" + m + "' is not known (expected ppl-drop; the other scores are "
+                        + "always computed)");
             }
             pplDrop = true;
         }

@@ -2,6 +2,7 @@ package dev.strata.jobs.cli;
 
 import dev.strata.jobs.spark.RunDriver;
 import dev.strata.jobs.spark.Sessions;
+import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.compress.CompressionMethod;
 import dev.strata.pipeline.compress.Methods;
 import dev.strata.pipeline.compress.Need;
@@ -53,9 +54,8 @@ final class CompressCommand {
             MethodCommand command = new MethodCommand(method);
             CommandSpec spec = CommandSpec.wrapWithoutInspection(command).name(method.name())
                     .mixinStandardHelpOptions(true);
-            spec.usageMessage().description(method.summary(), "Needs: " + method.needs(defaults(method)).stream()
-                    .map(Need::id).collect(Collectors.joining(", ")) + ". Recipe keys: the option names with '_' for "
-                    + "'-' (strata methods lists them).");
+            spec.usageMessage().description(method.summary(), "Needs: " + needs(method) + ". The key of every option "
+                    + "in a recipe's method section: strata methods " + method.name() + ".");
             ParamOptions.add(spec, RunParams.PARAMS);
             spec.addOption(OptionSpec.builder("--out").required(true).paramLabel("DIR").type(String.class)
                     .description("Run folder (created, or resumed).").build());
@@ -90,8 +90,13 @@ final class CompressCommand {
         }
     }
 
-    /** A method's settings at their defaults, for help (required ones may be missing: what help needs is there). */
-    private static Settings defaults(CompressionMethod m) {
-        return Settings.fromFlags(m.params(), Map.of());
+    /** What a method needs with its default settings, for listings. */
+    static String needs(CompressionMethod m) {
+        try {
+            return m.needs(Settings.fromFlags(m.params(), Map.of())).stream().map(Need::id)
+                    .collect(Collectors.joining(", "));
+        } catch (StrataException ex) { // a setting without a default: what it needs depends on it
+            return "depends on its settings";
+        }
     }
 }

@@ -37,9 +37,11 @@ import picocli.CommandLine.Spec;
                 + "states at the layer boundaries. Writes OUT/models/distill/distilled-stage1 and "
                 + "OUT/models/distill/distilled; a rerun reuses finished stages."})
 final class DistillCommand implements Callable<Integer> {
-    /** The run's settings with the teacher as the model. */
-    static final Params PARAMS = RunParams.PARAMS.replacing(RunParams.MODEL.flag("--teacher")
-            .label("DIR"));
+    /** The run's settings, the teacher as the model. */
+    static final Params RUN = RunParams.PARAMS.replacing(RunParams.MODEL.flag("--teacher").label("DIR"));
+    /** Those it offers: training scores nothing, so the scoring settings have no say. */
+    static final Params OPTIONS = RUN.without(RunParams.BATCH, RunParams.PARTITIONS, RunParams.PPL_WINDOWS,
+            RunParams.SCORES);
     private static final Logger LOG = LogManager.getLogger(DistillCommand.class);
 
     @Spec
@@ -59,7 +61,7 @@ final class DistillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Settings run = ParamOptions.read(spec, PARAMS);
+        Settings run = ParamOptions.read(spec, RUN);
         Settings settings = ParamOptions.read(spec, Distillation.PARAMS);
         Distillation.Stages stages = Distillation.read(settings);
         Configuration conf = HadoopFiles.configuration();

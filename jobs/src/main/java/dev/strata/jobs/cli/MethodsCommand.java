@@ -2,12 +2,8 @@ package dev.strata.jobs.cli;
 
 import dev.strata.pipeline.compress.CompressionMethod;
 import dev.strata.pipeline.compress.Methods;
-import dev.strata.pipeline.compress.Need;
 import dev.strata.pipeline.settings.Param;
-import dev.strata.pipeline.settings.Settings;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import picocli.CommandLine.Command;
@@ -27,8 +23,7 @@ final class MethodsCommand implements Callable<Integer> {
     public Integer call() {
         for (CompressionMethod m : only == null ? Methods.all() : java.util.List.of(Methods.get(only, "METHOD"))) {
             OUT.info("{}: {}", m.name(), m.summary());
-            OUT.info("  needs: {}", m.needs(Settings.fromFlags(m.params(), Map.of())).stream().map(Need::id)
-                    .collect(Collectors.joining(", ")));
+            OUT.info("  needs: {}", CompressCommand.needs(m));
             int width = 0;
             for (Param<?> p : m.params()) {
                 width = Math.max(width, option(p).length());

@@ -13,8 +13,9 @@ import picocli.CommandLine.Parameters;
 
 /** strata run: a whole compression recipe, stage after stage, each skipped when already finished. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Run a compression recipe (YAML, see conf/recipes/): calibrate -> merge -> distill -> evaluate "
-            + "the original and every result -> export the model and a report.",
+        description = {"Run a compression recipe (YAML, see conf/recipes/): every method it lists, in one run folder "
+            + "-> evaluate the original and every model made -> export the first method's smallest result and a "
+            + "report.",
             "Every stage is skipped when its output is already there, so an interrupted run continues where it stopped."})
 final class RunCommand implements Callable<Integer> {
     private static final Logger LOG = LogManager.getLogger(RunCommand.class);

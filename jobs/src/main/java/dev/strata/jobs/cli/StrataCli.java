@@ -35,9 +35,9 @@ public final class StrataCli {
     public static int run(String... args) {
         StrataCli root = new StrataCli();
         CommandLine cli = new CommandLine(root);
-        cli.addSubcommand(withSettings(new CalibrateCommand(), RunParams.PARAMS));
+        cli.addSubcommand(withSettings(new CalibrateCommand(), CalibrateCommand.OPTIONS));
         cli.addSubcommand(CompressCommand.create());
-        cli.addSubcommand(withSettings(new DistillCommand(), DistillCommand.PARAMS.and(Distillation.PARAMS)));
+        cli.addSubcommand(withSettings(new DistillCommand(), DistillCommand.OPTIONS.and(Distillation.PARAMS)));
         cli.addSubcommand(withSettings(new EvalCommand(), EvalParams.PARAMS));
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionStrategy(parsed -> {

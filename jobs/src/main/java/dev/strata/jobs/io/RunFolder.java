@@ -209,19 +209,24 @@ public final class RunFolder {
      * @param option the command-line option naming the folder, for messages
      */
     public synchronized void claim(String name, ObjectNode settings, String option) {
+        if (checkClaim(name, settings, option)) {
+            run.with("methods").set(name, normalized(settings)); // written with run.json's next write
+        }
+    }
+
+    /**
+     * Refuses {@code settings} for {@code name} when the folder holds a run of it with others (see {@link #claim});
+     * true when the folder holds none.
+     */
+    public synchronized boolean checkClaim(String name, ObjectNode settings, String option) {
         ObjectNode given = normalized(settings);
         JsonNode before = run.path("methods").get(name);
-        if (before != null) {
-            if (!before.equals(given)) {
-                throw new StrataException(option + " " + HadoopFiles.display(root) + ": holds a " + name + " run with "
-                        + "other settings (" + difference(before, given) + "); use another " + option
-                        + " or remove the folder");
-            }
-            return;
+        if (before != null && !before.equals(given)) {
+            throw new StrataException(option + " " + HadoopFiles.display(root) + ": holds a " + name + " run with "
+                    + "other settings (" + difference(before, given) + "); use another " + option
+                    + " or remove the folder");
         }
-        create();
-        run.with("methods").set(name, given);
-        save();
+        return before == null;
     }
 
     /** Forgets a stage, so that it runs again. */

@@ -34,8 +34,8 @@ public record CalibrationWindows(String data, String dataAsGiven, int seqLen, In
         inputs.put("seq_len", seqLen);
         if (samples != null) {
             inputs.put("samples", samples);
-            inputs.put("seed", seed);
         }
+        inputs.put("seed", seed); // also draws the training windows of other sample counts
     }
 
     /** Another number of windows drawn from the same text with the same seed (null: every window). */

@@ -71,14 +71,14 @@ public final class RecipeRunner {
         List<String> names = new ArrayList<>(List.of(original));
         products.forEach(p -> models.add(p.model().address()));
         products.forEach(p -> names.add(p.label()));
+        Product exported = smallestResult(first, recipe.methods().get(0).method().name());
         Settings e = recipe.evaluate();
         String root = folder.root().toString();
-        Path scores = ScoreTables.locate(folder.root(), folder.configuration());
+        Path scores = driver.originalScoresFolder();
         timed(RunLayout.EVAL, seconds, () -> EvalJob.run(new EvalJob.Options(models, names,
                 String.join(",", e.get(EvalParams.TASKS)), e.get(EvalParams.LIMIT), e.get(EvalParams.DATA_DIR),
                 root + "/" + RunLayout.EVAL, e.get(EvalParams.BATCH_TOKENS), e.get(EvalParams.SHARD_EXAMPLES),
-                scores == null ? null : scores.toString()), spark));
-        Product exported = smallestResult(first, recipe.methods().get(0).method().name());
+                HadoopFiles.exists(scores, folder.configuration()) ? scores.toString() : null), spark));
         timed(RunLayout.EXPORT, seconds, () -> folder.once(RunLayout.EXPORT, () -> {
             Path staged = folder.staging(RunLayout.EXPORT);
             ModelFiles.write(ModelFolder.read(ModelFiles.local(HadoopFiles.path(exported.model().address()),

@@ -130,9 +130,13 @@ public final class RunDriver {
         return config;
     }
 
-    /** Checks a method's settings against the model, before anything runs. */
+    /**
+     * Checks a method's settings against the model, and against the settings it ran with in this folder, before
+     * anything runs.
+     */
     public void check(CompressionMethod method, Settings s) {
         method.check(s, config);
+        folder.checkClaim(method.name(), s.toJson(), "--out");
     }
 
     /**
@@ -190,9 +194,14 @@ public final class RunDriver {
         return scores(RunLayout.ORIGINAL, model, 0, pplDrop);
     }
 
+    /** The folder of the original's scores: this run's, or those it takes from another run. */
+    public Path originalScoresFolder() {
+        return scoresFrom != null ? scoresFrom : folder.path(RunLayout.scores(RunLayout.ORIGINAL));
+    }
+
     /** The original's summary.json (layer and block scores for people), once scored. */
     public JsonNode summary() {
-        Path dir = scoresFrom != null ? scoresFrom : folder.path(RunLayout.scores(RunLayout.ORIGINAL));
+        Path dir = originalScoresFolder();
         try {
             return JSON.readTree(folder.readText(new Path(dir, ScoreTables.SUMMARY)));
         } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {

@@ -35,7 +35,7 @@ class EvalCommandTest {
 
     @Test
     void badInputIsRefusedBeforeSparkStarts() throws Exception {
-        assertRefused(eval("--tasks", "copa,mmlu"), "--tasks: 'mmlu' is not a task (known: piqa, hellaswag, winogrande, "
+        assertRefused(eval("--tasks", "copa,mmlu"), "--tasks 'mmlu' is not a task (known: piqa, hellaswag, winogrande, "
                 + "arc_easy, arc_challenge, boolq, openbookqa, copa, siqa, lambada, wikitext, tinystories, or all)");
         Path missing = dir.resolve("no-data");
         assertRefused(eval("--tasks", "copa", "--data-dir", missing.toString()), "--data-dir " + missing + ": not a directory");

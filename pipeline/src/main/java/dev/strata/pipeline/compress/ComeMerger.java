@@ -39,7 +39,7 @@ public record ComeMerger(PairMetric pairMetric, boolean noRemerge) {
             double s = pairMetric.score(scores, j);
             if (Double.isNaN(s)) {
                 throw new StrataException("the scores have no " + pairMetric.id() + " value for layers " + j + " and "
-                        + (j + 1) + (pairMetric.needsPplDrop() ? " (compute them with --metric ppl-drop)" : ""));
+                        + (j + 1) + (pairMetric.needsPplDrop() ? " (they were scored without PPL-drop)" : ""));
             }
             if (s < bestScore) {
                 best = j;
@@ -47,8 +47,8 @@ public record ComeMerger(PairMetric pairMetric, boolean noRemerge) {
             }
         }
         if (best < 0) {
-            throw new StrataException("no adjacent pair of unmerged layers is left to merge (--no-remerge); "
-                    + "lower the target or allow merged layers to merge again");
+            throw new StrataException("no adjacent pair of unmerged layers is left to merge (no_remerge); "
+                    + "remove fewer layers or allow merged layers to merge again");
         }
         return best;
     }
@@ -57,7 +57,7 @@ public record ComeMerger(PairMetric pairMetric, boolean noRemerge) {
     public Result step(Checkpoint model, LayerScores scores, Plan plan) {
         LlamaConfig c = model.config();
         if (plan.layers().size() != c.numLayers()) {
-            throw new StrataException("the merge plan describes " + plan.layers().size() + " layers but the model has "
+            throw new StrataException("the plan describes " + plan.layers().size() + " layers but the model has "
                     + c.numLayers());
         }
         int a = choosePair(scores, plan);

@@ -24,9 +24,10 @@ public record LayerBlock(int start, int length, double score) implements java.io
      */
     public static LayerBlock choose(LayerScores scores, int layers, int length, Metric metric, boolean highestWins,
             int firstStart, String option) {
-        if (length < 1 || length + firstStart > layers) {
-            throw new StrataException(option + " " + length + " must lie in 1.." + (layers - firstStart - 1)
-                    + " (the model has " + layers + " layers, and at least one must stay)");
+        int longest = layers - Math.max(1, firstStart);
+        if (length < 1 || length > longest) {
+            throw new StrataException(option + " " + length + " must lie in 1.." + longest + " (the model has " + layers
+                    + " layers, and at least one must stay)");
         }
         int best = -1;
         double bestScore = Double.NaN;

@@ -25,10 +25,6 @@ public enum LayerRemoval {
         return Choices.id(this);
     }
 
-    public static LayerRemoval parse(String id, String option) {
-        return Choices.parse(values(), id, option);
-    }
-
     /** The score whose lowest values are removed. */
     public Metric metric() {
         return metric;

@@ -18,10 +18,6 @@ public enum PairMetric {
         return Choices.id(this);
     }
 
-    public static PairMetric parse(String id, String option) {
-        return Choices.parse(values(), id, option);
-    }
-
     /** True when the calibration pass must also compute PPL-drop. */
     public boolean needsPplDrop() {
         return this == PPL_DROP;

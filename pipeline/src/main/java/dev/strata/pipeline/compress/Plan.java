@@ -91,7 +91,8 @@ public record Plan(int originalLayers, List<LayerOrigin> layers, List<PlanStep> 
     /**
      * The teacher layers layer {@code layer} stands for: [first, end) of the original model, from its first original
      * layer up to the next layer's first (the end of the model for the last). Layers removed without a replacement
-     * count with the layer before them, so the groups cover the original model without gaps.
+     * count with the layer before them, so the groups cover the original model from the first layer kept on,
+     * without gaps.
      */
     public int[] group(int layer) {
         int end = layer + 1 < layers.size() ? layers.get(layer + 1).originalLayers().get(0) : originalLayers;

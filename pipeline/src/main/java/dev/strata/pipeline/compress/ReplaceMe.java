@@ -11,9 +11,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.data.TokenWindow;
 import dev.strata.pipeline.forward.Capture;
+import dev.strata.pipeline.forward.DecoderLayer;
 import dev.strata.pipeline.forward.Devices;
-import dev.strata.pipeline.forward.ForwardOutput;
 import dev.strata.pipeline.forward.LlamaModel;
+import dev.strata.pipeline.forward.Rope;
 import dev.strata.pipeline.model.Checkpoint;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.LlamaLayout.LayerTensor;
@@ -66,7 +67,7 @@ public final class ReplaceMe implements CompressionMethod {
     public static final Param<BlockMetric> BLOCK_METRIC = Param.choice("block_metric", BlockMetric.values(),
             BlockMetric.COSINE, "Which block is removed: cosine (highest), angular-last or angular-all (lowest).");
     public static final Param<Double> RIDGE = Param.number("ridge", 0.0,
-            "alpha of the ridge term of the least-squares fit (0: plain least squares).").label("A")
+            "alpha of the ridge term, added to M'M (a sum over tokens); 0: plain least squares.").label("A")
             .check(Param.nonNegative());
     private static final Params PARAMS = SizeTarget.PARAMS.and(BLOCK_METRIC, RIDGE);
 
@@ -131,9 +132,9 @@ public final class ReplaceMe implements CompressionMethod {
         try {
             t = solve(sums.ridged(s.get(RIDGE)), sums.mty, d);
         } catch (ArithmeticException ex) {
-            throw new StrataException("replaceme: M'M is not positive definite (the MLP outputs of layer " + (start - 1)
-                    + " span fewer than " + d + " directions on the calibration tokens); set " + s.name(RIDGE)
-                    + " above 0");
+            throw new StrataException("replaceme: M'M is singular (the MLP outputs of layer " + (start - 1) + " span "
+                    + "fewer than " + d + " directions on the calibration tokens); run again with " + s.name(RIDGE)
+                    + " above 0 (in another run folder if sizes were made here without it)");
         }
         Checkpoint original = run.read(run.original().address());
         ObjectNode step = JsonNodeFactory.instance.objectNode();
@@ -172,7 +173,7 @@ public final class ReplaceMe implements CompressionMethod {
      */
     static final class NormalEquations implements WindowStatistic<NormalEquations> {
         private static final long serialVersionUID = 1L;
-        private static final Capture CAPTURE = new Capture(true, false, true, false, false);
+        private static final Capture MLP_ONLY = new Capture(false, false, true, false, false);
         private final int start;
         private final int length;
         private final int d;
@@ -188,21 +189,43 @@ public final class ReplaceMe implements CompressionMethod {
             this.mty = new double[d * d];
         }
 
+        /**
+         * Runs the layers up to the block's end, keeping only what the fit needs (the input of layer s-1, its MLP
+         * activation, h_s and the running state), so memory holds a few hidden states, not one per layer.
+         */
         @Override
         public void add(LlamaModel model, List<TokenWindow> batch) {
-            LlamaModel prefix = model.withLayers(model.layers().subList(0, start + length));
             try (NDManager scope = model.newScope()) {
-                ForwardOutput o = prefix.forward(model.tokens(scope, batch.stream().map(TokenWindow::tokens).toList()),
-                        CAPTURE);
-                NDArray activation = o.mlpActivations().get(start - 1);
-                NDArray m = Linear.linear(activation, model.layers().get(start - 1).mlp().down()).singletonOrThrow()
+                NDArray ids = model.tokens(scope, batch.stream().map(TokenWindow::tokens).toList());
+                int seq = (int) ids.getShape().get(1);
+                Rope.Tables rope = model.rope().tables(scope, seq);
+                NDArray mask = LlamaModel.causalMask(scope, seq);
+                DecoderLayer folded = model.layers().get(start - 1);
+                DecoderLayer.Output before = folded.forward(inputOf(model, start - 1, ids), rope, mask, MLP_ONLY);
+                NDArray m = Linear.linear(before.mlpActivation(), folded.mlp().down()).singletonOrThrow()
                         .reshape(-1, d).toType(DataType.FLOAT64, false);
-                NDArray y = rows(o.hiddenStates().get(start + length)).sub(rows(o.hiddenStates().get(start))).add(m);
+                NDArray hs = rows(before.hidden());
+                NDArray x = before.hidden();
+                for (int l = start; l < start + length; l++) {
+                    NDArray next = model.layers().get(l).forward(x, rope, mask, Capture.NONE).hidden();
+                    x.close();
+                    x = next;
+                }
+                NDArray y = rows(x).sub(hs).add(m);
                 NDArray mt = m.transpose();
                 addTo(mtm, mt.matMul(m));
                 addTo(mty, mt.matMul(y));
-                tokens += m.getShape().get(0);
+                this.tokens += m.getShape().get(0);
             }
+        }
+
+        /** h_layer, the input of layer {@code layer} (the embeddings for layer 0). */
+        private static NDArray inputOf(LlamaModel model, int layer, NDArray tokens) {
+            if (layer == 0) {
+                return model.withLayers(model.layers().subList(0, 1)).forward(tokens, Capture.HIDDEN).hiddenStates()
+                        .get(0);
+            }
+            return model.withLayers(model.layers().subList(0, layer)).forward(tokens, Capture.LAST_HIDDEN).lastHidden();
         }
 
         private NDArray rows(NDArray hidden) {
@@ -246,10 +269,10 @@ public final class ReplaceMe implements CompressionMethod {
         double[] l = new double[d * d];
         for (int j = 0; j < d; j++) {
             double diagonal = a[j * d + j] - dot(l, j * d, j * d, j);
-            if (!(diagonal > 0)) {
+            if (!(diagonal > 1e-12 * Math.abs(a[j * d + j]))) { // a rounding residue is no pivot
                 throw new ArithmeticException("not positive definite at row " + j);
             }
-        double ljj = Math.sqrt(diagonal);
+            double ljj = Math.sqrt(diagonal);
             l[j * d + j] = ljj;
             for (int i = j + 1; i < d; i++) {
                 l[i * d + j] = (a[i * d + j] - dot(l, i * d, j * d, j)) / ljj;

@@ -32,10 +32,6 @@ public enum Replacement {
         return Choices.id(this);
     }
 
-    public static Replacement parse(String id, String option) {
-        return Choices.parse(values(), id, option);
-    }
-
     /** True when something is put in the block's place (and trained). */
     public boolean isTrained() {
         return this != NONE;

@@ -5,8 +5,9 @@ import dev.strata.pipeline.settings.Params;
 
 /**
  * The settings of a run, whatever its methods: the model to compress and the calibration text its methods score
- * and train on. On the command line they are flags of every {@code compress} command (and of {@code calibrate});
- * in a recipe, {@code model} and the {@code calibration} section.
+ * and train on. On the command line they are flags of every {@code compress} command (and of {@code calibrate}, and
+ * of {@code distill}, whose model is the teacher); in a recipe, {@code model}, the {@code calibration} section and
+ * {@code scores}.
  */
 public final class RunParams {
     public static final Param<String> MODEL = Param.text("model", null,

@@ -7,8 +7,6 @@ import dev.strata.pipeline.util.Choices;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Function;
-import java.util.function.Predicate;
 
 /**
  * One setting, declared once: its key in a recipe section (dotted for nested mappings, e.g.
@@ -142,20 +140,6 @@ public final class Param<T> {
         return new Param<>(key, flag, label, kind, fallback, required, help, all);
     }
 
-    /** Adds a rule every element of a list value must follow. */
-    public <E> Param<T> eachElement(Check<E> element) {
-        return check(value -> {
-            for (Object e : (List<?>) value) {
-                @SuppressWarnings("unchecked")
-                String problem = element.problem((E) e);
-                if (problem != null) {
-                    return problem;
-                }
-            }
-            return null;
-        });
-    }
-
     // ---- common rules
 
     public static Check<Integer> atLeast(int min) {
@@ -173,10 +157,6 @@ public final class Param<T> {
     /** Strictly between 0 and 1. */
     public static Check<Double> fraction() {
         return v -> !(v > 0 && v < 1) ? "must lie strictly between 0 and 1, got " + v : null;
-    }
-
-    public static <V> Check<V> rule(Predicate<V> holds, Function<V, String> problem) {
-        return v -> holds.test(v) ? null : problem.apply(v);
     }
 
     // ---- reading

@@ -36,13 +36,10 @@ public final class Params implements Iterable<Param<?>> {
         return and(of(more));
     }
 
-    public List<Param<?>> list() {
-        return params;
-    }
-
-    /** True when a setting of {@code p}'s key is declared here (keys name settings; flags may differ). */
-    public boolean contains(Param<?> p) {
-        return params.stream().anyMatch(q -> q.key().equals(p.key()));
+    /** These settings but {@code left} (by key). */
+    public Params without(Param<?>... left) {
+        List<String> keys = java.util.Arrays.stream(left).map(Param::key).toList();
+        return new Params(params.stream().filter(p -> !keys.contains(p.key())).toList());
     }
 
     /** These settings, {@code p}'s key declared by {@code p} instead (e.g. under another flag). */

@@ -5,19 +5,16 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.pipeline.StrataException;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Values of declared settings, read from a recipe section or from command-line flags, every value checked against
  * its declaration, absent ones at their defaults. Errors name the setting as its source does: the file and full key
- * of a recipe ({@code recipe.yaml: 'come.pair_metric' ...}), or the flag ({@code --pair-metric ...}).
+ * of a recipe ({@code recipe.yaml: 'methods.come.pair_metric' ...}), or the flag ({@code --pair-metric ...}).
  */
 public final class Settings {
     private final Params params;
     private final Map<String, Object> values;
-    private final Set<String> given;
     private final Naming naming;
 
     /** How the source names a setting in a message. */
@@ -27,10 +24,9 @@ public final class Settings {
         String name(Param<?> p);
     }
 
-    private Settings(Params params, Map<String, Object> values, Set<String> given, Naming naming) {
+    private Settings(Params params, Map<String, Object> values, Naming naming) {
         this.params = params;
         this.values = values;
-        this.given = given;
         this.naming = naming;
     }
 
@@ -46,7 +42,6 @@ public final class Settings {
             }
         };
         Map<String, Object> values = new LinkedHashMap<>();
-        Set<String> given = new LinkedHashSet<>();
         for (Param<?> p : params) {
             YamlSection owner = owner(section, p.key());
             JsonNode v = owner.value(last(p.key()));
@@ -59,9 +54,9 @@ public final class Settings {
             } catch (Param.Wrong ex) {
                 throw naming.error(p, ex.getMessage());
             }
-            put(p, value, v != null, values, given, naming);
+            put(p, value, values, naming);
         }
-        return new Settings(params, values, given, naming);
+        return new Settings(params, values, naming);
     }
 
     /**
@@ -79,7 +74,6 @@ public final class Settings {
             }
         };
         Map<String, Object> values = new LinkedHashMap<>();
-        Set<String> given = new LinkedHashSet<>();
         for (Param<?> p : params) {
             String text = flags.get(p.flag());
             if (text == null && p.isRequired()) {
@@ -91,14 +85,13 @@ public final class Settings {
             } catch (Param.Wrong ex) {
                 throw naming.error(p, ex.getMessage());
             }
-            put(p, value, text != null, values, given, naming);
+            put(p, value, values, naming);
         }
-        return new Settings(params, values, given, naming);
+        return new Settings(params, values, naming);
     }
 
     @SuppressWarnings("unchecked")
-    private static <T> void put(Param<T> p, Object value, boolean isGiven, Map<String, Object> values,
-            Set<String> given, Naming naming) {
+    private static <T> void put(Param<T> p, Object value, Map<String, Object> values, Naming naming) {
         if (value != null) {
             String problem = p.problem((T) value);
             if (problem != null) {
@@ -106,9 +99,6 @@ public final class Settings {
             }
         }
         values.put(p.key(), value);
-        if (isGiven) {
-            given.add(p.key());
-        }
     }
 
     private static YamlSection owner(YamlSection root, String key) {
@@ -133,23 +123,14 @@ public final class Settings {
         return (T) values.get(p.key());
     }
 
-    /** True when the source gave {@code p} (rather than its default). */
-    public boolean isGiven(Param<?> p) {
-        return given.contains(p.key());
-    }
-
     /** An error about {@code p}'s value: its name as the source spells it, then {@code problem}. */
     public StrataException invalid(Param<?> p, String problem) {
         return naming.error(p, problem);
     }
 
-    /** {@code p} as the source names it: {@code --layers} or {@code 'streamline.layers'}. */
+    /** {@code p} as the source names it: {@code --layers} or {@code 'methods.streamline.layers'}. */
     public String name(Param<?> p) {
         return naming.name(p);
-    }
-
-    public Params params() {
-        return params;
     }
 
     /** Every value by key (defaults included, absent ones left out): a run's identity, a plan step's parameters. */

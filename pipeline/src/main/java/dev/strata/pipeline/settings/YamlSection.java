@@ -9,7 +9,6 @@ import dev.strata.pipeline.util.TextFiles;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -66,18 +65,6 @@ public final class YamlSection {
         known.add(key);
         JsonNode v = node.get(key);
         return v == null || v.isNull() ? null : v;
-    }
-
-    public boolean has(String key) {
-        JsonNode v = node.get(key);
-        return v != null && !v.isNull();
-    }
-
-    /** The keys present, in document order. */
-    public List<String> keys() {
-        List<String> out = new java.util.ArrayList<>();
-        node.fieldNames().forEachRemaining(out::add);
-        return out;
     }
 
     /** A string value, or {@code fallback} when absent (required when {@code fallback} is null). */

@@ -28,33 +28,39 @@ public final class ModelDistillation {
     }
 
     /** As a training task: every layer of the student, end to end (see {@link #train}). */
-    public record Task(String name, int[] groupEnds, double klWeight, double hiddenWeight, TrainSettings settings)
-            implements TrainingTask {
+    public record Task(String name, int[] groupEnds, TrainableLayers.Part[] parts, double klWeight,
+            double hiddenWeight, TrainSettings settings) implements TrainingTask {
         @Override
         public Trained train(LlamaModel teacher, LlamaModel student, Supplier<Iterator<TokenWindow>> epoch,
                 int totalSteps) {
-            return ModelDistillation.train(teacher, student, groupEnds, klWeight, hiddenWeight, epoch, settings,
-                    totalSteps, name);
+            return ModelDistillation.train(teacher, student, groupEnds, parts, klWeight, hiddenWeight, epoch,
+                    settings, totalSteps, name);
         }
     }
 
     /**
      * @param groupEnds for every student layer i, the teacher layer count whose output it stands for (e.g. [1, 3, 5]
      *     for a 5-layer teacher whose layers 1 and 2 were merged); ascending, the last equal to the teacher's layers
+     * @param parts for every student layer, the weights trained (the MLP alone of a feed-forward replacement, so
+     *     that its zero attention stays zero)
      * @param klWeight weight of the KL term, {@code hiddenWeight} of the hidden-state term
+     * @return every student layer, trained, by index
      */
-    /** @return every student layer trained, by index */
-    public static Trained train(LlamaModel teacher, LlamaModel student, int[] groupEnds, double klWeight,
-            double hiddenWeight, Supplier<Iterator<TokenWindow>> epoch, TrainSettings s, int totalSteps, String stage) {
+    public static Trained train(LlamaModel teacher, LlamaModel student, int[] groupEnds, TrainableLayers.Part[] parts,
+            double klWeight, double hiddenWeight, Supplier<Iterator<TokenWindow>> epoch, TrainSettings s,
+            int totalSteps, String stage) {
         checkGroups(teacher, student, groupEnds);
+        if (parts.length != groupEnds.length) {
+            throw new IllegalArgumentException(parts.length + " parts for " + groupEnds.length + " layers");
+        }
         NDManager weights = NDManager.newBaseManager(student.device(), Devices.engine().getEngineName());
         try {
             List<DecoderLayer> layers = new ArrayList<>();
             List<NDArray> parameters = new ArrayList<>();
-            for (DecoderLayer l : student.layers()) {
-                DecoderLayer copy = TrainableLayers.copy(l, weights, TrainableLayers.Part.WHOLE_LAYER);
+            for (int i = 0; i < parts.length; i++) {
+                DecoderLayer copy = TrainableLayers.copy(student.layers().get(i), weights, parts[i]);
                 layers.add(copy);
-                parameters.addAll(TrainableLayers.parameters(copy, TrainableLayers.Part.WHOLE_LAYER));
+                parameters.addAll(TrainableLayers.parameters(copy, parts[i]));
             }
             LlamaModel trainee = student.withLayers(layers);
             AdamW adam = new AdamW(parameters, s, totalSteps);
@@ -106,7 +112,7 @@ public final class ModelDistillation {
     private static void checkGroups(LlamaModel teacher, LlamaModel student, int[] groupEnds) {
         int n = student.layers().size();
         if (groupEnds.length != n) {
-            throw new StrataException("the merge plan describes " + groupEnds.length + " layers but the student has " + n);
+            throw new StrataException("the plan describes " + groupEnds.length + " layers but the student has " + n);
         }
         for (int i = 0; i < n; i++) {
             if (groupEnds[i] < 1 || (i > 0 && groupEnds[i] <= groupEnds[i - 1])) {
@@ -114,7 +120,7 @@ public final class ModelDistillation {
             }
         }
         if (groupEnds[n - 1] != teacher.layers().size()) {
-            throw new StrataException("the merge plan covers " + groupEnds[n - 1] + " teacher layers but the teacher has "
+            throw new StrataException("the plan covers " + groupEnds[n - 1] + " teacher layers but the teacher has "
                     + teacher.layers().size());
         }
     }

@@ -12,8 +12,4 @@ public enum ReplacementLoss {
     public String id() {
         return Choices.id(this);
     }
-
-    public static ReplacementLoss parse(String id, String option) {
-        return Choices.parse(values(), id, option);
-    }
 }

@@ -87,14 +87,12 @@ class ComeMergerTest {
         assertEquals(1, new ComeMerger(PairMetric.BI, false).choosePair(scores, after)); // BI sums: 0.3 + 0.1 (pair 0) > 0.1 + 0.2 (pair 1)
         StrataException none = assertThrows(StrataException.class,
                 () -> new ComeMerger(PairMetric.ANGULAR, true).choosePair(scores, after));
-        assertEquals("no adjacent pair of unmerged layers is left to merge (--no-remerge); lower the target or allow "
+        assertEquals("no adjacent pair of unmerged layers is left to merge (no_remerge); remove fewer layers or allow "
                 + "merged layers to merge again", none.getMessage());
         StrataException missing = assertThrows(StrataException.class,
                 () -> new ComeMerger(PairMetric.PPL_DROP, false).choosePair(scores, after));
-        assertEquals("the scores have no ppl-drop value for layers 0 and 1 (compute them with --metric ppl-drop)",
+        assertEquals("the scores have no ppl-drop value for layers 0 and 1 (they were scored without PPL-drop)",
                 missing.getMessage());
-        StrataException unknown = assertThrows(StrataException.class, () -> PairMetric.parse("cosine", "--pair-metric"));
-        assertEquals("--pair-metric 'cosine' is not known (expected one of angular, bi, ppl-drop)", unknown.getMessage());
     }
 
     /** Scores of a model with {@code layers} layers: pair angular distances, BI, and channel sensitivity = index. */

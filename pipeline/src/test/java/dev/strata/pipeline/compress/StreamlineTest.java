@@ -70,8 +70,6 @@ class StreamlineTest {
                 assertThrows(StrataException.class, () -> LayerBlock.mostAlike(one, 3, 0, "--layers")).getMessage());
         assertEquals("the scores have no cosine value for the block of 1 layer(s) starting at 1",
                 assertThrows(StrataException.class, () -> LayerBlock.mostAlike(one, 3, 1, "--layers")).getMessage());
-        assertEquals("--replacement 'mlp' is not known (expected one of layer, ffn, none)",
-                assertThrows(StrataException.class, () -> Replacement.parse("mlp", "--replacement")).getMessage());
     }
 
     @Test

@@ -52,7 +52,6 @@ class SettingsTest {
             assertTrue(s.get(QUIET));
             assertEquals(PairMetric.PPL_DROP, s.get(METRIC));
             assertEquals(List.of(2, 1), s.get(LAYERS));
-            assertTrue(s.isGiven(COUNT));
         }
         assertEquals(fromYaml.toJson(), fromFlags.toJson());
         assertEquals("{\"count\":5,\"training.learning_rate\":0.001,\"quiet\":true,\"pair_metric\":\"ppl-drop\","
@@ -70,7 +69,6 @@ class SettingsTest {
             assertFalse(s.get(QUIET));
             assertEquals(PairMetric.ANGULAR, s.get(METRIC));
             assertNull(s.get(LAYERS));
-            assertFalse(s.isGiven(COUNT));
         }
         assertEquals("0.0002", RATE.shownDefault());
         assertEquals("--count", COUNT.flag());

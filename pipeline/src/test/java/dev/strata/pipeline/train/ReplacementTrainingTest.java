@@ -89,6 +89,32 @@ class ReplacementTrainingTest {
     }
 
     @Test
+    void endToEndDistillationTrainsAnFfnReplacementsMlpAloneAndEveryOtherLayerWhole() throws Exception {
+        Checkpoint original = ModelFolder.read(TinyModels.STORIES);
+        Checkpoint pruned = LayerSurgery.replaceBlock(original, START, 2,
+                Replacement.FFN.initial(LayerWeights.of(original, START)));
+        try (LlamaModel teacher = LlamaModel.fromCheckpoint(original, Device.cpu());
+                LlamaModel student = LlamaModel.fromCheckpoint(pruned, Device.cpu())) {
+            List<TokenWindow> windows = TinyModels.storyWindows(teacher.config(), 8, 64);
+            TrainSettings s = new TrainSettings(2e-3, 2e-4, 1e-3, 5, 1, 4);
+            TrainableLayers.Part[] parts = {TrainableLayers.Part.WHOLE_LAYER, TrainableLayers.Part.WHOLE_LAYER,
+                TrainableLayers.Part.MLP, TrainableLayers.Part.WHOLE_LAYER};
+            try (Trained r = ModelDistillation.train(teacher, student, new int[] {1, 2, 4, 5}, parts, 1, 1,
+                    windows::iterator, s, s.steps(windows.size()), "distill model")) {
+                DecoderLayer ffn = r.layers().get(START);
+                for (NDArray attention : List.of(ffn.attention().wq(), ffn.attention().wk(), ffn.attention().wv(),
+                        ffn.attention().wo())) {
+                    assertEquals(0f, attention.abs().max().getFloat(), "an attention weight of the FFN moved");
+                }
+                assertTrue(ffn.mlp().down().sub(student.layers().get(START).mlp().down()).abs().max().getFloat() > 0,
+                        "the FFN's MLP did not move");
+                assertTrue(r.layers().get(0).attention().wo().sub(student.layers().get(0).attention().wo()).abs().max()
+                        .getFloat() > 0, "a whole layer's attention did not move");
+            }
+        }
+    }
+
+    @Test
     void theLanguageModelLossTrainsOnlyTheReplacement() throws Exception {
         Checkpoint original = ModelFolder.read(TinyModels.STORIES);
         Checkpoint pruned = LayerSurgery.replaceBlock(original, START, 2,

@@ -44,7 +44,7 @@ public final class Tasks {
         List<String> names = java.util.Arrays.stream(list.split(",")).map(String::trim).toList();
         String problem = problem(names);
         if (problem != null) {
-            throw new StrataException("--tasks: " + problem);
+            throw new StrataException("--tasks " + problem);
         }
         return names.equals(List.of("all")) ? all() : names.stream().map(ALL::get).toList();
     }

@@ -110,8 +110,8 @@ class TasksTest {
         assertEquals(List.of("copa", "piqa"), Tasks.parse("copa, piqa").stream().map(Task::name).toList());
         assertEquals(12, Tasks.parse("all").size());
         StrataException unknown = assertThrows(StrataException.class, () -> Tasks.parse("piqa,mmlu"));
-        assertTrue(unknown.getMessage().startsWith("--tasks: 'mmlu' is not a task (known: piqa, hellaswag,"), unknown.getMessage());
+        assertTrue(unknown.getMessage().startsWith("--tasks 'mmlu' is not a task (known: piqa, hellaswag,"), unknown.getMessage());
         StrataException twice = assertThrows(StrataException.class, () -> Tasks.parse("copa,copa"));
-        assertEquals("--tasks: 'copa' is listed twice", twice.getMessage());
+        assertEquals("--tasks 'copa' is listed twice", twice.getMessage());
     }
 }
