@@ -66,6 +66,13 @@ public final class EvalJob {
     /** Windows of a text task per work item. */
     static final int TEXT_SHARD = 16;
     private static final Logger LOG = LogManager.getLogger(EvalJob.class);
+    /** Tokenized texts of this JVM, the most recently used kept (see {@link #textTokens}). */
+    private static final Map<String, int[]> TEXT_TOKENS = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, int[]> eldest) {
+            return size() > 16;
+        }
+    };
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
@@ -183,7 +190,7 @@ public final class EvalJob {
     private static int textWindows(String model, LlamaConfig config, String text, Task task) {
         java.nio.file.Path metadata = ModelFiles.localMetadata(HadoopFiles.path(model), HadoopFiles.configuration());
         try (Tokenizer tokenizer = Tokenizer.load(metadata, config)) {
-            int tokens = tokenizer.encodeWithBos(text).length;
+            int tokens = textTokens(model, task.name(), text, tokenizer).length;
             int windows = TaskScorer.windows(tokens, config.maxPositions());
             if (windows == 0) {
                 throw new StrataException(task.name() + ": " + task.source() + " gives " + tokens + " tokens with "
@@ -191,6 +198,26 @@ public final class EvalJob {
             }
             return windows;
         }
+    }
+
+    /**
+     * A text task's tokens with a model's tokenizer, tokenized once per JVM: every shard of the task (and, in local
+     * mode, the driver's count of windows) shares them. Keyed by the model folder's version and the text itself.
+     */
+    private static int[] textTokens(String model, String task, String text, Tokenizer tokenizer) {
+        String key = model + "@" + ModelFiles.version(HadoopFiles.path(model), HadoopFiles.configuration()) + "\n"
+                + task + "\n" + text.length() + "\n" + text.hashCode();
+        synchronized (TEXT_TOKENS) {
+            int[] known = TEXT_TOKENS.get(key);
+            if (known != null) {
+                return known;
+            }
+        }
+        int[] tokens = tokenizer.encodeWithBos(text);
+        synchronized (TEXT_TOKENS) {
+            TEXT_TOKENS.put(key, tokens);
+        }
+        return tokens;
     }
 
     private static void writeLoglik(SparkSession spark, RunFolder run, List<WorkItem> items,
@@ -209,7 +236,8 @@ public final class EvalJob {
                 TaskScorer scorer = new TaskScorer(lease.model(), tokenizer, batchTokens);
                 scores = task instanceof ChoiceTask choice
                         ? scorer.score(choice, sharedExamples.value().get(item.task()).subList(item.from(), item.to()))
-                        : scorer.score((TextTask) task, sharedTexts.value().get(item.task()), item.from(), item.to());
+                        : scorer.score((TextTask) task, textTokens(item.model(), item.task(),
+                                sharedTexts.value().get(item.task()), tokenizer), item.from(), item.to());
             }
             List<Row> out = new ArrayList<>(scores.size());
             for (OptionScore s : scores) {

@@ -100,11 +100,10 @@ public final class TaskScorer {
     }
 
     /**
-     * Rows for windows [from, to) of a text (one BOS, windows of the model's context, the last partial one dropped),
-     * each window's first token context only.
+     * Rows for windows [from, to) of a text, given as its tokens (one BOS first, as {@code encodeWithBos} gives them):
+     * windows of the model's context, the last partial one dropped, each window's first token context only.
      */
-    public List<OptionScore> score(TextTask task, String text, int from, int to) {
-        int[] tokens = tokenizer.encodeWithBos(text);
+    public List<OptionScore> score(TextTask task, int[] tokens, int from, int to) {
         int seqLen = model.config().maxPositions();
         int windows = windows(tokens.length, seqLen);
         if (to > windows) {
