@@ -74,7 +74,6 @@ final class CompressCommand {
             String master = spec.findOption("--master").getValue();
             try (Sessions.Lazy spark = Sessions.lazy(master, "compress " + method.name())) {
                 RunDriver driver = RunDriver.open(run, out, spark);
-                driver.check(method, settings);
                 print(driver.compress(method, settings), driver);
             }
             return 0;

@@ -144,7 +144,7 @@ public final class RunDriver {
      * needs is prepared, and every model it makes is a stage a rerun reuses.
      */
     public List<Product> compress(CompressionMethod method, Settings s) {
-        check(method, s);
+        method.check(s, config);
         folder.claim(method.name(), s.toJson(), "--out");
         Set<Need> needs = method.needs(s);
         if (needs.contains(Need.WINDOWS)) {
