@@ -70,25 +70,19 @@ public final class Distillation {
             for (int i : changed) {
                 int[] group = plan.group(i);
                 tasks.add(new LayerDistillation.Task("distill layer " + i + " (teacher " + group[0] + ".." + (group[1] - 1)
-                        + ")", i, part(plan.layers().get(i)), group[0], group[1], d.layers()));
+                        + ")", i, plan.layers().get(i).kind().trainedPart(), group[0], group[1], d.layers()));
             }
             current = run.train(d.model() == null ? name : name + "-stage1", current, tasks, d.samples());
             out.add(current);
         }
         if (d.model() != null) {
             int[] groupEnds = IntStream.range(0, plan.layers().size()).map(i -> plan.group(i)[1]).toArray();
-            TrainableLayers.Part[] parts = plan.layers().stream().map(Distillation::part)
+            TrainableLayers.Part[] parts = plan.layers().stream().map(l -> l.kind().trainedPart())
                     .toArray(TrainableLayers.Part[]::new);
             current = run.train(name, current, List.of(new ModelDistillation.Task("distill model", groupEnds, parts,
                     d.klWeight(), d.hiddenWeight(), d.model())), d.samples());
             out.add(current);
         }
         return out;
-    }
-
-    /** What of a layer trains: the MLP alone of a feed-forward replacement (its attention stays zero), else all. */
-    private static TrainableLayers.Part part(LayerOrigin layer) {
-        return layer.kind() == LayerOrigin.Kind.REPLACEMENT_FFN ? TrainableLayers.Part.MLP
-                : TrainableLayers.Part.WHOLE_LAYER;
     }
 }

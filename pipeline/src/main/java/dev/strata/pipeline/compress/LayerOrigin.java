@@ -1,5 +1,6 @@
 package dev.strata.pipeline.compress;
 
+import dev.strata.pipeline.train.TrainableLayers;
 import dev.strata.pipeline.util.Choices;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,6 +30,11 @@ public record LayerOrigin(Kind kind, List<Source> sources) {
 
         public String id() {
             return Choices.id(this);
+        }
+
+        /** The weights that train in such a layer: the MLP alone of a feed-forward one (its attention stays zero). */
+        public TrainableLayers.Part trainedPart() {
+            return this == REPLACEMENT_FFN ? TrainableLayers.Part.MLP : TrainableLayers.Part.WHOLE_LAYER;
         }
     }
 

@@ -37,9 +37,18 @@ public enum Replacement {
         return this != NONE;
     }
 
+    /** What the replacement is in a plan; refused for {@code none}. */
+    public LayerOrigin.Kind kind() {
+        return switch (this) {
+            case LAYER -> LayerOrigin.Kind.REPLACEMENT_LAYER;
+            case FFN -> LayerOrigin.Kind.REPLACEMENT_FFN;
+            case NONE -> throw new IllegalStateException("the replacement 'none' is no layer");
+        };
+    }
+
     /** The weights trained. */
     public TrainableLayers.Part trainedPart() {
-        return this == FFN ? TrainableLayers.Part.MLP : TrainableLayers.Part.WHOLE_LAYER;
+        return kind().trainedPart();
     }
 
     /** The replacement before training, built from the block's first layer; refused for {@code none}. */

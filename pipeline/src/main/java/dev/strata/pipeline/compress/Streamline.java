@@ -127,13 +127,9 @@ public final class Streamline implements CompressionMethod {
         step.put("cosine", block.score());
         step.put("replacement", kind.id());
         List<Integer> layers = IntStream.range(block.start(), block.end()).boxed().toList();
-        LayerOrigin origin = switch (kind) {
-            case LAYER -> LayerOrigin.forBlock(LayerOrigin.Kind.REPLACEMENT_LAYER, layers,
-                    LayerOrigin.all(config.numKvHeads()), LayerOrigin.all(config.intermediateSize()));
-            case FFN -> LayerOrigin.forBlock(LayerOrigin.Kind.REPLACEMENT_FFN, layers, new int[0],
-                    LayerOrigin.all(config.intermediateSize()));
-            case NONE -> null;
-        };
+        LayerOrigin origin = !kind.isTrained() ? null : LayerOrigin.forBlock(kind.kind(), layers,
+                kind == Replacement.FFN ? new int[0] : LayerOrigin.all(config.numKvHeads()),
+                LayerOrigin.all(config.intermediateSize()));
         return new Compressed(LayerSurgery.replaceBlock(original, block.start(), length, initial),
                 run.original().plan().replace(block.start(), length, origin, name(), step));
     }

@@ -15,24 +15,39 @@ import java.util.Map;
 public final class Settings {
     private final Params params;
     private final Map<String, Object> values;
-    private final Naming naming;
+    private final Source source;
 
-    /** How the source names a setting in a message. */
-    private interface Naming {
+    /** Where values come from, and how the source names a setting in a message. */
+    private interface Source {
+        /** The value given for {@code p}, null when absent. */
+        Object value(Param<?> p) throws Param.Wrong;
+
+        StrataException missing(Param<?> p);
+
         StrataException error(Param<?> p, String problem);
 
         String name(Param<?> p);
     }
 
-    private Settings(Params params, Map<String, Object> values, Naming naming) {
+    private Settings(Params params, Map<String, Object> values, Source source) {
         this.params = params;
         this.values = values;
-        this.naming = naming;
+        this.source = source;
     }
 
     /** Reads {@code params} from a recipe mapping (dotted keys are nested mappings); unknown keys are the caller's. */
     public static Settings fromYaml(Params params, YamlSection section) {
-        Naming naming = new Naming() {
+        return read(params, new Source() {
+            public Object value(Param<?> p) throws Param.Wrong {
+                JsonNode v = owner(section, p.key()).value(last(p.key()));
+                return v == null ? null : p.fromYaml(v);
+            }
+
+            public StrataException missing(Param<?> p) {
+                YamlSection owner = owner(section, p.key());
+                return owner.error("missing key '" + owner.fullKey(last(p.key())) + "'");
+            }
+
             public StrataException error(Param<?> p, String problem) {
                 return owner(section, p.key()).invalid(last(p.key()), problem);
             }
@@ -40,23 +55,7 @@ public final class Settings {
             public String name(Param<?> p) {
                 return "'" + owner(section, p.key()).fullKey(last(p.key())) + "'";
             }
-        };
-        Map<String, Object> values = new LinkedHashMap<>();
-        for (Param<?> p : params) {
-            YamlSection owner = owner(section, p.key());
-            JsonNode v = owner.value(last(p.key()));
-            if (v == null && p.isRequired()) {
-                throw owner.error("missing key '" + owner.fullKey(last(p.key())) + "'");
-            }
-            Object value;
-            try {
-                value = v == null ? p.fallback() : p.fromYaml(v);
-            } catch (Param.Wrong ex) {
-                throw naming.error(p, ex.getMessage());
-            }
-            put(p, value, values, naming);
-        }
-        return new Settings(params, values, naming);
+        });
     }
 
     /**
@@ -64,7 +63,16 @@ public final class Settings {
      * flags absent take their defaults. Required flags must be present (the command line checks them first).
      */
     public static Settings fromFlags(Params params, Map<String, String> flags) {
-        Naming naming = new Naming() {
+        return read(params, new Source() {
+            public Object value(Param<?> p) throws Param.Wrong {
+                String text = flags.get(p.flag());
+                return text == null ? null : p.fromText(text);
+            }
+
+            public StrataException missing(Param<?> p) {
+                return new StrataException("missing " + p.flag());
+            }
+
             public StrataException error(Param<?> p, String problem) {
                 return new StrataException(p.flag() + " " + problem);
             }
@@ -72,30 +80,33 @@ public final class Settings {
             public String name(Param<?> p) {
                 return p.flag();
             }
-        };
+        });
+    }
+
+    /** Every setting's value: as given (checked by its declaration), else its default. */
+    private static Settings read(Params params, Source source) {
         Map<String, Object> values = new LinkedHashMap<>();
         for (Param<?> p : params) {
-            String text = flags.get(p.flag());
-            if (text == null && p.isRequired()) {
-                throw new StrataException("missing " + p.flag());
-            }
             Object value;
             try {
-                value = text == null ? p.fallback() : p.fromText(text);
+                value = source.value(p);
             } catch (Param.Wrong ex) {
-                throw naming.error(p, ex.getMessage());
+                throw source.error(p, ex.getMessage());
             }
-            put(p, value, values, naming);
+            if (value == null && p.isRequired()) {
+                throw source.missing(p);
+            }
+            put(p, value == null ? p.fallback() : value, values, source);
         }
-        return new Settings(params, values, naming);
+        return new Settings(params, values, source);
     }
 
     @SuppressWarnings("unchecked")
-    private static <T> void put(Param<T> p, Object value, Map<String, Object> values, Naming naming) {
+    private static <T> void put(Param<T> p, Object value, Map<String, Object> values, Source source) {
         if (value != null) {
             String problem = p.problem((T) value);
             if (problem != null) {
-                throw naming.error(p, problem);
+                throw source.error(p, problem);
             }
         }
         values.put(p.key(), value);
@@ -125,12 +136,12 @@ public final class Settings {
 
     /** An error about {@code p}'s value: its name as the source spells it, then {@code problem}. */
     public StrataException invalid(Param<?> p, String problem) {
-        return naming.error(p, problem);
+        return source.error(p, problem);
     }
 
     /** {@code p} as the source names it: {@code --layers} or {@code 'methods.streamline.layers'}. */
     public String name(Param<?> p) {
-        return naming.name(p);
+        return source.name(p);
     }
 
     /** Every value by key (defaults included, absent ones left out): a run's identity, a plan step's parameters. */
