@@ -57,8 +57,8 @@ final class CalibrateCommand implements Callable<Integer> {
             pplDrop = true;
         }
         var settings = ParamOptions.read(spec, RunParams.PARAMS);
-        try (Sessions.Lazy spark = Sessions.lazy(master, "calibrate")) {
-            RunDriver driver = RunDriver.open(settings, out, spark);
+        try (Sessions.Lazy spark = Sessions.lazy(master, "calibrate");
+                RunDriver driver = RunDriver.open(settings, out, spark)) {
             driver.originalScores(pplDrop);
             LOG.info("calibrate: scores in {}", driver.folder().root());
             ScoresView.print(driver.summary(), format);

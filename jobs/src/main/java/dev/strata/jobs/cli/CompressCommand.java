@@ -72,8 +72,8 @@ final class CompressCommand {
             Settings settings = ParamOptions.read(spec, method.params());
             String out = spec.findOption("--out").getValue();
             String master = spec.findOption("--master").getValue();
-            try (Sessions.Lazy spark = Sessions.lazy(master, "compress " + method.name())) {
-                RunDriver driver = RunDriver.open(run, out, spark);
+            try (Sessions.Lazy spark = Sessions.lazy(master, "compress " + method.name());
+                    RunDriver driver = RunDriver.open(run, out, spark)) {
                 print(driver.compress(method, settings), driver);
             }
             return 0;

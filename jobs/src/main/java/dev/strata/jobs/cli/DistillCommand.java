@@ -1,6 +1,7 @@
 package dev.strata.jobs.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.jobs.io.ContentVersion;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.io.ModelFiles;
 import dev.strata.jobs.spark.RunDriver;
@@ -75,8 +76,9 @@ final class DistillCommand implements Callable<Integer> {
         ObjectNode identity = settings.toJson();
         identity.put("student", studentAddress);
         identity.put("plan", studentPlan.toJson());
-        try (Sessions.Lazy spark = Sessions.lazy(master, "distill")) {
-            RunDriver driver = RunDriver.open(run, out, spark);
+        try (Sessions.Lazy spark = Sessions.lazy(master, "distill");
+                RunDriver driver = RunDriver.open(run, out, spark)) {
+            driver.folder().requireVersion("student", "the student " + student, ContentVersion.ofFolder(HadoopFiles.path(student), conf));
             List<StoredModel> made = Distillation.run(driver.runFor("distill", identity), "distilled",
                     new StoredModel("student", studentAddress, studentPlan, List.of()), stages);
             LOG.info("distill: model in {}", made.isEmpty() ? "(nothing to train)" : made.get(made.size() - 1).address());

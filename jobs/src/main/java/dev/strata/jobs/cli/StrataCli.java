@@ -1,5 +1,6 @@
 package dev.strata.jobs.cli;
 
+import dev.strata.jobs.io.RunFolder;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.compress.Distillation;
 import dev.strata.pipeline.compress.RunParams;
@@ -22,6 +23,11 @@ public final class StrataCli {
 
     @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces of errors.")
     boolean verbose;
+
+    @Option(names = "--recompute", scope = ScopeType.INHERIT,
+            description = "When a run folder's inputs (model, data, scores, task data) changed since its run, compute "
+                + "every stage again instead of refusing the folder.")
+    boolean recompute;
 
     @Option(names = "--threads", scope = ScopeType.INHERIT, paramLabel = "N",
             description = "Threads for tensor math (PyTorch intra-op); default: PyTorch's choice.")
@@ -56,6 +62,7 @@ public final class StrataCli {
     }
 
     private void applyGlobalOptions() {
+        System.setProperty(RunFolder.RECOMPUTE, Boolean.toString(recompute));
         if (threads != null) {
             if (threads < 1) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--threads must be at least 1");

@@ -24,13 +24,21 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * A run's output folder (local, hdfs:// or s3a://): run.json names the run's inputs and records each finished
- * stage. Nothing is written until the first stage writes, so a run refused for bad input leaves no trace. A stage writes into a hidden staging folder that is renamed into place when complete, then marks itself
- * done; a rerun with the same inputs skips finished stages and redoes unfinished ones from scratch. A folder that
- * holds another run (other inputs) or that is not a run folder is refused before anything is written.
+ * A run's output folder (local, hdfs:// or s3a://): run.json names the run's inputs, their content
+ * ({@link ContentVersion}) and each finished stage with the files it wrote. Nothing is written until the first stage
+ * writes, so a run refused for bad input leaves no trace. A stage writes into a hidden staging folder that is renamed
+ * into place when complete, then marks itself done; a rerun with the same inputs skips finished stages whose files are
+ * whole and redoes the others from scratch. A folder that holds another run (other inputs), whose inputs changed since
+ * (unless {@link #RECOMPUTE}), that another process works in ({@link RunLock}) or that is not a run folder is refused
+ * before anything is written.
  */
-public final class RunFolder {
+public final class RunFolder implements AutoCloseable {
     public static final String RUN_FILE = "run.json";
+    /**
+     * The system property (set by strata --recompute) under which a folder whose inputs changed computes every stage
+     * again instead of being refused.
+     */
+    public static final String RECOMPUTE = "strata.recompute";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Logger LOG = LogManager.getLogger(RunFolder.class);
 
@@ -38,14 +46,19 @@ public final class RunFolder {
     private final FileSystem fs;
     private final Configuration conf;
     private final ObjectNode run;
+    private final String where;
+    private RunLock lock;
+    /** Files committed by the stages running on each thread, innermost last (a stage may run another one). */
+    private final ThreadLocal<java.util.Deque<ObjectNode>> outputs = ThreadLocal.withInitial(java.util.ArrayDeque::new);
     /** Stages found done whose reuse was logged. */
     private final Set<String> announced = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private RunFolder(Path root, FileSystem fs, Configuration conf, ObjectNode run) {
+    private RunFolder(Path root, FileSystem fs, Configuration conf, ObjectNode run, String where) {
         this.root = root;
         this.fs = fs;
         this.conf = conf;
         this.run = run;
+        this.where = where;
     }
 
     /**
@@ -68,15 +81,18 @@ public final class RunFolder {
                     throw new StrataException(option + " " + out + ": holds another run (" + difference(existing, kind, inputs)
                             + "); use another " + option + " or remove the folder");
                 }
-                return new RunFolder(root, fs, conf, existing);
+                RunFolder folder = new RunFolder(root, fs, conf, existing, option + " " + out);
+                folder.lock = RunLock.take(fs, root, folder.where);
+                return folder;
             }
             if (fs.exists(root)) {
                 if (!fs.getFileStatus(root).isDirectory()) {
                     throw new StrataException(option + " " + out + ": is a file, not a run folder");
                 }
                 for (FileStatus f : fs.listStatus(root)) {
-                    if (!f.getPath().getName().startsWith(".")) {
-                        throw new StrataException(option + " " + out + ": is not empty and holds no " + RUN_FILE
+                    if (!f.getPath().getName().equals(RunLock.FILE)) {
+                        throw new StrataException(option + " " + out + ": is not empty (it holds "
+                                + f.getPath().getName() + ") and holds no " + RUN_FILE
                                 + " (not a Strata run folder); use another " + option);
                     }
                 }
@@ -85,8 +101,9 @@ public final class RunFolder {
             run.put("kind", kind);
             run.put("run_id", root.getName());
             run.set("inputs", inputs.deepCopy());
+            run.putObject("versions");
             run.putObject("stages");
-            return new RunFolder(root, fs, conf, run);
+            return new RunFolder(root, fs, conf, run, option + " " + out);
         } catch (IOException ex) {
             throw HadoopFiles.failure(root, "open the run folder", ex);
         }
@@ -179,27 +196,106 @@ public final class RunFolder {
     }
 
     /**
+     * Checks that the input {@code name} ({@code display} for people: "the model m") has the content it had when this
+     * folder's run began, recording it for a new run. When it changed, the folder is refused, or, under
+     * {@link #RECOMPUTE}, every stage is forgotten so that the run computes again from the new content.
+     */
+    public synchronized void requireVersion(String name, String display, ObjectNode given) {
+        ObjectNode version = normalized(given);
+        JsonNode before = run.path("versions").get(name);
+        boolean recorded = run.has("created");
+        if (before == null && !recorded) {
+            run.with("versions").set(name, version);
+            return;
+        }
+        String changed = ContentVersion.difference(before, version);
+        if (changed == null) {
+            return;
+        }
+        if (!Boolean.getBoolean(RECOMPUTE)) {
+            throw new StrataException(where + ": " + display + " changed since this folder's run ("
+                    + changed + "); rerun with --recompute to compute every stage again, or use another folder");
+        }
+        LOG.warn("{}: {} changed since this folder's run ({}); computing every stage again", where, display, changed);
+        ((ObjectNode) run.get("stages")).removeAll();
+        run.with("versions").set(name, version);
+        save();
+    }
+
+    /**
      * Runs {@code stage} unless an earlier attempt finished it: the one place stages are skipped, timed and recorded.
-     * {@code work} writes the stage's output (staged, then committed) and returns what run.json records of it.
+     * {@code work} writes the stage's output (staged, then committed) and returns what run.json records of it; the
+     * files it committed are recorded too, and a finished stage whose files are missing or cut short is run again.
      *
      * @return the record of the stage, as this or an earlier attempt made it
      */
     public JsonNode once(String stage, java.util.function.Supplier<ObjectNode> work) {
         if (isDone(stage)) {
-            if (announced.add(stage)) {
-                LOG.info("{}: reusing (done {})", stage, stage(stage).path("finished").asText());
+            String damage = damage(stage(stage).path("outputs"));
+            if (damage == null) {
+                if (announced.add(stage)) {
+                    LOG.info("{}: reusing (done {})", stage, stage(stage).path("finished").asText());
+                }
+                return stage(stage);
             }
-            return stage(stage);
+            LOG.warn("{}: {}; computing the stage again", stage, damage);
+            markUndone(stage);
         }
         long start = System.nanoTime();
         LOG.info("{} ...", stage);
-        ObjectNode info = work.get().deepCopy();
+        outputs.get().push(JSON.createObjectNode());
+        ObjectNode info;
+        ObjectNode written;
+        try {
+            info = work.get().deepCopy();
+        } finally {
+            written = outputs.get().pop();
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         info.put("seconds", seconds);
+        info.set("outputs", written);
         markDone(stage, info);
         announced.add(stage);
         LOG.info("{}: done in {} s", stage, String.format("%.1f", seconds));
         return stage(stage);
+    }
+
+    /** The first of a stage's recorded files that is missing or of another size, or null when all are whole. */
+    private String damage(JsonNode recorded) {
+        for (java.util.Iterator<java.util.Map.Entry<String, JsonNode>> it = recorded.fields(); it.hasNext();) {
+            java.util.Map.Entry<String, JsonNode> file = it.next();
+            Path p = path(file.getKey());
+            try {
+                long size = fs.getFileStatus(p).getLen();
+                if (size != file.getValue().asLong()) {
+                    return String.format("%s has %,d bytes, %,d when it was written", HadoopFiles.display(p), size,
+                            file.getValue().asLong());
+                }
+            } catch (java.io.FileNotFoundException ex) {
+                return HadoopFiles.display(p) + " is missing";
+            } catch (IOException ex) {
+                throw HadoopFiles.failure(p, "look up", ex);
+            }
+        }
+        return null;
+    }
+
+    /** Adds the visible files under {@code dir} (a committed output) to the record of the stage running now. */
+    private void recordOutputs(Path dir) throws IOException {
+        java.util.Deque<ObjectNode> running = outputs.get();
+        if (running.isEmpty()) {
+            return;
+        }
+        String prefix = root.toString() + "/";
+        org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> files = fs.listFiles(dir, true);
+        while (files.hasNext()) {
+            FileStatus f = files.next();
+            String full = f.getPath().toString();
+            String relative = full.startsWith(prefix) ? full.substring(prefix.length()) : null;
+            if (relative != null && java.util.Arrays.stream(relative.split("/")).noneMatch(part -> part.startsWith("."))) {
+                running.peek().put(relative, f.getLen());
+            }
+        }
     }
 
     /**
@@ -269,6 +365,7 @@ public final class RunFolder {
             if (!fs.rename(staged, finalPath)) {
                 throw new IOException("rename from " + staged + " failed");
             }
+            recordOutputs(fs.makeQualified(finalPath));
         } catch (IOException ex) {
             throw HadoopFiles.failure(finalPath, "commit", ex);
         }
@@ -277,8 +374,18 @@ public final class RunFolder {
     /**
      * Writes a small text file atomically (temporary file, then rename over the old one). Local files are written
      * without Hadoop's checksum sidecar: a crash between renaming a file and its .crc would leave the two disagreeing.
+     * Within a stage, the file counts among the stage's outputs.
      */
     public void writeText(Path file, String text) {
+        writeAtomically(file, text);
+        try {
+            recordOutputs(fs.makeQualified(file));
+        } catch (IOException ex) {
+            throw HadoopFiles.failure(file, "look up", ex);
+        }
+    }
+
+    private void writeAtomically(Path file, String text) {
         try {
             if (HadoopFiles.isLocal(file)) {
                 java.nio.file.Path target = java.nio.file.Path.of(file.toUri());
@@ -304,18 +411,34 @@ public final class RunFolder {
         return HadoopFiles.readText(file, conf, "");
     }
 
-    /** Writes run.json of a new run (once). */
+    /** Takes the folder's lock and writes run.json of a new run (once). */
     private synchronized void create() {
         if (!run.has("created")) {
+            if (lock == null) {
+                lock = RunLock.take(fs, root, where);
+                if (HadoopFiles.exists(path(RUN_FILE), conf)) {
+                    throw new StrataException(where + ": another strata process started a run there meanwhile; "
+                            + "rerun to resume it");
+                }
+            }
             run.put("created", Instant.now().toString());
             save();
+        }
+    }
+
+    /** Releases the folder's lock: the command is done with it. */
+    @Override
+    public synchronized void close() {
+        if (lock != null) {
+            lock.close();
+            lock = null;
         }
     }
 
     private void save() {
         try {
             fs.mkdirs(root);
-            writeText(path(RUN_FILE), JSON.writeValueAsString(run) + "\n");
+            writeAtomically(path(RUN_FILE), JSON.writeValueAsString(run) + "\n");
         } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
             throw new IllegalStateException(ex);
         } catch (IOException ex) {

@@ -3,6 +3,8 @@ package dev.strata.jobs.spark;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.jobs.io.CalibrationText;
+import dev.strata.jobs.io.ContentVersion;
+import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.io.RunFolder;
 import dev.strata.jobs.io.WindowFiles;
 import dev.strata.pipeline.data.TokenWindow;
@@ -36,6 +38,13 @@ public record CalibrationWindows(String data, String dataAsGiven, int seqLen, In
             inputs.put("samples", samples);
         }
         inputs.put("seed", seed); // also draws the training windows of other sample counts
+    }
+
+    /** The content of the calibration text's files. */
+    public ObjectNode version(org.apache.hadoop.conf.Configuration conf) {
+        List<org.apache.hadoop.fs.FileStatus> files = CalibrationText.files(dataAsGiven, conf);
+        org.apache.hadoop.fs.Path root = new Path(data);
+        return ContentVersion.ofFiles(files, HadoopFiles.fileSystem(root, conf), root);
     }
 
     /** Another number of windows drawn from the same text with the same seed (null: every window). */

@@ -3,10 +3,13 @@ package dev.strata.jobs.spark;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.jobs.io.ContentVersion;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.io.ModelFiles;
 import dev.strata.jobs.io.RunFolder;
 import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.eval.EvalParams;
+import dev.strata.pipeline.settings.Settings;
 import dev.strata.pipeline.util.Require;
 import dev.strata.pipeline.eval.OptionScore;
 import dev.strata.pipeline.eval.TaskScorer;
@@ -125,14 +128,7 @@ public final class EvalJob {
         }
         Map<String, List<Example>> examples = new LinkedHashMap<>();
         Map<String, String> texts = new LinkedHashMap<>();
-        for (Task t : tasks) {
-            if (t instanceof ChoiceTask choice) {
-                List<Example> all = choice.read(dataDir);
-                examples.put(t.name(), List.copyOf(o.limit() == null ? all : all.subList(0, Math.min(o.limit(), all.size()))));
-            } else {
-                texts.put(t.name(), ((TextTask) t).read(dataDir));
-            }
-        }
+        read(tasks, dataDir, o.limit(), examples, texts);
         Map<String, LlamaConfig> configs = new LinkedHashMap<>();
         for (String m : models) {
             configs.put(m, ModelFolder.readConfig(ModelFiles.localMetadata(HadoopFiles.path(m), HadoopFiles.configuration())));
@@ -146,19 +142,69 @@ public final class EvalJob {
             inputs.put("limit", o.limit());
         }
         inputs.put("data_dir", dataDir.toString());
-        RunFolder run = RunFolder.open(o.out(), "--out", "eval", inputs);
+        try (RunFolder run = RunFolder.open(o.out(), "--out", "eval", inputs)) {
+            for (int i = 0; i < models.size(); i++) {
+                run.requireVersion("model " + models.get(i), "the model " + o.models().get(i),
+                        ContentVersion.ofFolder(HadoopFiles.path(models.get(i)), HadoopFiles.configuration()));
+            }
+            run.requireVersion("tasks", "the task data in " + o.dataDir(), taskVersion(examples, texts));
+            boolean[] computed = {false};
+            run.once(LOGLIK_STAGE, () -> {
+                computed[0] = true;
+                return writeLoglik(spark.get(), run, plan(models, tasks, examples, texts, configs, o), examples, texts,
+                        o.batchTokens());
+            });
+            if (computed[0] && run.isDone(REPORT_STAGE)) {
+                run.markUndone(REPORT_STAGE); // derived from the log-likelihoods computed again
+            }
+            run.once(REPORT_STAGE, () -> writeReport(spark.get(), run, models, o.labels() == null ? models : o.labels(),
+                    tasks, configs, layerScores));
+            return new Result(run.root(), run.readText(run.path(REPORT + "/report.md")), !computed[0]);
+        }
+    }
 
-        boolean reused = run.isDone(LOGLIK_STAGE);
-        if (!reused) {
-            List<WorkItem> items = plan(models, tasks, examples, texts, configs, o);
-            writeLoglik(spark.get(), run, items, examples, texts, o.batchTokens());
-        } else {
-            LOG.info("eval: reusing the log-likelihoods in {}", run.path(LOGLIK));
+    /** The content of every task's examples and texts, as read. */
+    private static ObjectNode taskVersion(Map<String, List<Example>> examples, Map<String, String> texts) {
+        ObjectNode version = JSON.createObjectNode();
+        examples.forEach((task, list) -> {
+            ObjectNode entry = version.putObject(task);
+            List<String> parts = list.stream().map(Example::toString).toList();
+            entry.put("bytes", parts.stream().mapToLong(String::length).sum());
+            entry.put("sha256", ContentVersion.ofText(parts));
+        });
+        texts.forEach((task, text) -> {
+            ObjectNode entry = version.putObject(task);
+            entry.put("bytes", text.length());
+            entry.put("sha256", ContentVersion.ofText(List.of(text)));
+        });
+        return version;
+    }
+
+    /**
+     * Checks a recipe's evaluate section before any stage runs, naming its keys: the data folder exists and every
+     * task's data reads.
+     */
+    public static void check(Settings evaluate) {
+        String given = evaluate.get(EvalParams.DATA_DIR);
+        java.nio.file.Path dataDir = java.nio.file.Path.of(given).toAbsolutePath().normalize();
+        if (!Files.isDirectory(dataDir)) {
+            throw evaluate.invalid(EvalParams.DATA_DIR, given + ": not a directory");
         }
-        if (!run.isDone(REPORT_STAGE) || !reused) {
-            writeReport(spark.get(), run, models, o.labels() == null ? models : o.labels(), tasks, configs, layerScores);
+        read(Tasks.parse(String.join(",", evaluate.get(EvalParams.TASKS))), dataDir, evaluate.get(EvalParams.LIMIT),
+                new LinkedHashMap<>(), new LinkedHashMap<>());
+    }
+
+    /** Reads every task's examples (the first {@code limit}) or text into {@code examples} and {@code texts}. */
+    private static void read(List<Task> tasks, java.nio.file.Path dataDir, Integer limit,
+            Map<String, List<Example>> examples, Map<String, String> texts) {
+        for (Task t : tasks) {
+            if (t instanceof ChoiceTask choice) {
+                List<Example> all = choice.read(dataDir);
+                examples.put(t.name(), List.copyOf(limit == null ? all : all.subList(0, Math.min(limit, all.size()))));
+            } else {
+                texts.put(t.name(), ((TextTask) t).read(dataDir));
+            }
         }
-        return new Result(run.root(), run.readText(run.path(REPORT + "/report.md")), reused);
     }
 
     /** Work items in model order (so each executor holds few models at a time). */
@@ -220,9 +266,8 @@ public final class EvalJob {
         return tokens;
     }
 
-    private static void writeLoglik(SparkSession spark, RunFolder run, List<WorkItem> items,
+    private static ObjectNode writeLoglik(SparkSession spark, RunFolder run, List<WorkItem> items,
             Map<String, List<Example>> examples, Map<String, String> texts, int batchTokens) {
-        long start = System.nanoTime();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<Map<String, List<Example>>> sharedExamples = jsc.broadcast(new HashMap<>(examples));
         Broadcast<Map<String, String>> sharedTexts = jsc.broadcast(new HashMap<>(texts));
@@ -253,12 +298,11 @@ public final class EvalJob {
         sharedTexts.destroy();
         ObjectNode info = JSON.createObjectNode();
         info.put("spark_tasks", items.size());
-        info.put("seconds", (System.nanoTime() - start) / 1e9);
-        run.markDone(LOGLIK_STAGE, info);
+        return info;
     }
 
     /** Derives every metric from the log-likelihood table and writes report.json, report.md and report.html. */
-    private static void writeReport(SparkSession spark, RunFolder run, List<String> models, List<String> labels,
+    private static ObjectNode writeReport(SparkSession spark, RunFolder run, List<String> models, List<String> labels,
             List<Task> tasks, Map<String, LlamaConfig> configs, Map<String, List<Double>> layerScores) {
         Map<String, Map<String, List<OptionScore>>> rows = new LinkedHashMap<>();
         for (String m : models) {
@@ -280,8 +324,8 @@ public final class EvalJob {
         run.writeText(run.path(REPORT + "/report.json"), ReportText.json(report));
         run.writeText(run.path(REPORT + "/report.md"), ReportText.markdown(report));
         run.writeText(run.path(REPORT + "/report.html"), ReportHtml.html(report));
-        run.markDone(REPORT_STAGE, JSON.createObjectNode());
         LOG.info("eval: report in {}", run.path(REPORT + "/report.html"));
+        return JSON.createObjectNode();
     }
 
     /** metric -> values by layer, from a run's original scores (summary.json). */

@@ -48,8 +48,14 @@ public final class RecipeRunner {
 
     /** @param out the run folder, or null for the recipe's own */
     public static Result run(Recipe recipe, String out, Supplier<SparkSession> spark) {
-        RunDriver driver = RunDriver.open(recipe.run(), out != null ? out : recipe.out(), spark);
-        recipe.methods().forEach(m -> driver.check(m.method(), m.settings()));
+        try (RunDriver driver = RunDriver.open(recipe.run(), out != null ? out : recipe.out(), spark)) {
+            recipe.methods().forEach(m -> driver.check(m.method(), m.settings()));
+            EvalJob.check(recipe.evaluate());
+            return run(recipe, driver, spark);
+        }
+    }
+
+    private static Result run(Recipe recipe, RunDriver driver, Supplier<SparkSession> spark) {
         RunFolder folder = driver.folder();
         Map<String, Double> seconds = new LinkedHashMap<>();
         List<Product> products = new ArrayList<>();

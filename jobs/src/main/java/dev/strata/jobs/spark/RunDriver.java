@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.jobs.io.ContentVersion;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.io.ModelFiles;
 import dev.strata.jobs.io.RunFolder;
@@ -50,7 +51,7 @@ import org.apache.spark.sql.SparkSession;
  * through a view that keeps its models, scores and stages under its own name, so several methods share one folder.
  * Everything that can be checked is checked before Spark starts.
  */
-public final class RunDriver {
+public final class RunDriver implements AutoCloseable {
     public static final String KIND = "run";
     private static final Logger LOG = LogManager.getLogger(RunDriver.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -114,7 +115,25 @@ public final class RunDriver {
             inputs.put("scores", scoresFrom.toString());
         }
         RunFolder folder = RunFolder.open(out, "--out", KIND, inputs);
+        try {
+            folder.requireVersion("model", "the model " + modelAsGiven,
+                    ContentVersion.ofFolder(HadoopFiles.path(model), conf));
+            folder.requireVersion("data", "the data " + data, calibration.version(conf));
+            if (scoresFrom != null) {
+                folder.requireVersion("scores", "the scores " + run.get(RunParams.SCORES),
+                        ContentVersion.ofFolder(scoresFrom, conf));
+            }
+        } catch (RuntimeException ex) {
+            folder.close();
+            throw ex;
+        }
         return new RunDriver(run, folder, spark, model, metadata, config, calibration, scoresFrom);
+    }
+
+    /** Releases the run folder for other commands. */
+    @Override
+    public void close() {
+        folder.close();
     }
 
     public RunFolder folder() {

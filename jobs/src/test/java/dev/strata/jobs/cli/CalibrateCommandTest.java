@@ -73,7 +73,7 @@ class CalibrateCommandTest {
         Path notARun = Files.createDirectories(dir.resolve("not-a-run"));
         Files.writeString(notARun.resolve("notes.txt"), "mine");
         assertRefused(calibrate(shortText.toString(), notARun), notARun, "--out " + notARun
-                + ": is not empty and holds no run.json (not a Strata run folder); use another --out");
+                + ": is not empty (it holds notes.txt) and holds no run.json (not a Strata run folder); use another --out");
 
         Path noModel = dir.resolve("no-model");
         CliRun run = CliRun.of("calibrate", "--model", noModel.toString(), "--data", shortText.toString(), "--out",

@@ -55,6 +55,7 @@ class ScoringTest {
 
     @AfterAll
     static void stop() {
+        run.close();
         SparkSession.active().stop();
     }
 
