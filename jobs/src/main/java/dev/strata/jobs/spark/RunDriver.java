@@ -243,7 +243,7 @@ public final class RunDriver implements AutoCloseable {
             long windows = windows(null);
             int partitions = partitions();
             LayerScores hidden = Scoring.score(spark.get(), scored, folder.path(calibration.path()), windows,
-                    settings.get(RunParams.BATCH), partitions).scores();
+                    settings.get(RunParams.BATCH), partitions).scores().requireFinite(scored);
             Map<String, Object> header = new LinkedHashMap<>();
             header.put("run_id", folder.runId());
             header.put("model", scored);
@@ -256,7 +256,7 @@ public final class RunDriver implements AutoCloseable {
                 List<TokenWindow> eval = calibration.read(folder, windows, settings.get(RunParams.PPL_WINDOWS));
                 PplDropJob.Result drop = PplDropJob.run(spark.get(), scored, scoredConfig.numLayers(), eval,
                         settings.get(RunParams.BATCH));
-                computed = hidden.withLayerRows(drop.drops());
+                computed = hidden.withLayerRows(drop.drops()).requireFinite(scored);
                 header.put("ppl", drop.full());
                 header.put("ppl_windows", eval.size());
             }

@@ -160,6 +160,13 @@ class RunCommandTest {
         CliRun tooMany = CliRun.of("run", recipe.toString(), "--out", dir.resolve("out").toString());
         assertEquals("strata: error: " + recipe + ": 'methods.bi.layers' 5 must lie in 1..4 (the model has 5 layers, "
                 + "and at least one must stay)", tooMany.lastErrLine());
+        // the evaluation too, though it runs last
+        Files.writeString(recipe, "model: " + CliRun.STORIES + "\ncalibration: {data: " + CliRun.TINYSTORIES + "}\n"
+                + methods + "evaluate: {data_dir: " + dir.resolve("no-data") + "}\n");
+        CliRun noData = CliRun.of("run", recipe.toString(), "--out", dir.resolve("out").toString());
+        assertEquals("strata: error: " + recipe + ": 'evaluate.data_dir' " + dir.resolve("no-data")
+                + ": not a directory", noData.lastErrLine());
+        assertFalse(noData.err().contains("spark: starting"), noData.err());
         assertFalse(Files.exists(dir.resolve("out")), "a refused recipe wrote its run folder");
     }
 }

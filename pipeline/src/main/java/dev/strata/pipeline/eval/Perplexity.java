@@ -61,7 +61,14 @@ public final class Perplexity {
      */
     public static Result evaluateWindows(LlamaModel model, List<int[]> windows, int batchSize) {
         Progress progress = new Progress("ppl", windows.size(), "windows");
-        double nll = Arrays.stream(windowNlls(model, windows, batchSize, progress)).sum();
+        double[] nlls = windowNlls(model, windows, batchSize, progress);
+        for (int w = 0; w < nlls.length; w++) {
+            if (!Double.isFinite(nlls[w])) {
+                throw new StrataException(model.config().source() + ": the log-likelihood of window " + w + " is "
+                        + (-nlls[w]) + "; the model's outputs are not finite");
+            }
+        }
+        double nll = Arrays.stream(nlls).sum();
         int seqLen = windows.get(0).length;
         return new Result((long) windows.size() * seqLen, windows.size(), seqLen,
                 (long) windows.size() * (seqLen - 1), nll, progress.elapsedSeconds());

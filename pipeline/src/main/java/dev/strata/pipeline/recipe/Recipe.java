@@ -38,6 +38,11 @@ public record Recipe(String name, String out, Settings run, List<Section> method
         YamlSection root = YamlSection.read(file);
         String fileName = file.getFileName().toString();
         String name = root.string("name", fileName.replaceFirst("\\.ya?ml$", ""));
+        if (!name.matches("[A-Za-z0-9_][A-Za-z0-9._-]*")) {
+            // the name is a folder under runs/: a path in it would write elsewhere (use 'out' for that)
+            throw root.invalid("name", "'" + name + "' must be a plain name (letters, digits, '.', '_', '-'; no path); "
+                    + "give 'out' to choose the run folder");
+        }
         String out = root.string("out", "runs/" + name);
         Settings run = Settings.fromYaml(RunParams.PARAMS, root);
         List<Section> methods = methods(root);

@@ -50,6 +50,28 @@ public record LayerScores(List<LayerScore> layers, List<BlockScore> blocks, List
                 .mapToDouble(BlockScore::value).findFirst().orElse(Double.NaN);
     }
 
+    /**
+     * Refuses scores that are not finite: names the first layer (then block) where a score is NaN or infinite, which
+     * is where the model's hidden states stop being finite.
+     *
+     * @param model names the model scored, for the message
+     */
+    public LayerScores requireFinite(String model) {
+        layers.stream().filter(s -> !Double.isFinite(s.value())).min(java.util.Comparator.comparingInt(LayerScore::layer))
+                .ifPresent(s -> {
+                    throw new dev.strata.pipeline.StrataException(model + ": " + s.metric().id() + " of layer "
+                            + s.layer() + " is " + s.value() + ": the hidden states stop being finite at layer "
+                            + s.layer() + " (weights too large for the compute precision?)");
+                });
+        blocks.stream().filter(s -> !Double.isFinite(s.value())).min(java.util.Comparator.comparingInt(BlockScore::start))
+                .ifPresent(s -> {
+                    throw new dev.strata.pipeline.StrataException(model + ": " + s.metric().id() + " of layers "
+                            + s.start() + ".." + (s.start() + s.length() - 1) + " is " + s.value()
+                            + ": the hidden states are not finite there");
+                });
+        return this;
+    }
+
     /** The same scores with more layer rows (e.g. PPL-drop, computed by another pass). */
     public LayerScores withLayerRows(List<LayerScore> more) {
         List<LayerScore> all = new java.util.ArrayList<>(layers);

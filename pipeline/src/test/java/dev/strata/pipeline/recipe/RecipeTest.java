@@ -123,6 +123,10 @@ class RecipeTest {
                         + "boolq, openbookqa, copa, siqa, lambada, wikitext, tinystories, or all)");
         assertError(ok + "methods: [{bi: {layers: 1}}]\nevaluate: {limit: -1}\n",
                 "'evaluate.limit' must be at least 1, got -1");
+        assertError("name: ../../x\n" + ok + "methods: [{bi: {layers: 1}}]\n", "'name' '../../x' must be a plain name "
+                + "(letters, digits, '.', '_', '-'; no path); give 'out' to choose the run folder");
+        assertError("name: .hidden\n" + ok + "methods: [{bi: {layers: 1}}]\n", "'name' '.hidden' must be a plain name "
+                + "(letters, digits, '.', '_', '-'; no path); give 'out' to choose the run folder");
         assertError("model: [unclosed\n", "not valid YAML: ");
     }
 
