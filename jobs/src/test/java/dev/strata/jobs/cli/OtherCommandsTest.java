@@ -45,6 +45,17 @@ class OtherCommandsTest {
     }
 
     @Test
+    void generateRefusesFewerThanOneNewToken() {
+        for (String n : new String[] {"-1", "0"}) {
+            CliRun run = CliRun.of("generate", "--model", CliRun.STORIES.toString(), "--prompt", "Once upon a time",
+                    "--max-tokens", n);
+            assertEquals(2, run.exitCode(), run.err());
+            assertEquals("--max-tokens must be at least 1, got " + n, run.err().lines().findFirst().orElse(""), run.err());
+            assertEquals("", run.out());
+        }
+    }
+
+    @Test
     void benchForwardReportsConsistentFigures() throws Exception {
         CliRun run = CliRun.of("bench", "forward", "--shape", "stories260k", "--seq", "64", "--batch", "2",
                 "--iterations", "2", "--json");

@@ -23,8 +23,8 @@ import org.apache.logging.log4j.Logger;
 /**
  * A Hugging Face Llama model folder: config.json, weights in model.safetensors or in shards listed by
  * model.safetensors.index.json, and the tokenizer files. Reading validates every header and the tensor names
- * and shapes against config.json before any weight is loaded; writing goes through a hidden temporary folder
- * that is renamed when complete.
+ * and shapes against config.json before any weight is loaded, and refuses weights that are not finite; writing
+ * goes through a hidden temporary folder that is renamed when complete.
  */
 public final class ModelFolder {
     public static final String CONFIG = "config.json";
@@ -82,13 +82,30 @@ public final class ModelFolder {
                     mine.add(e);
                 }
             });
-            loaded.putAll(Safetensors.read(h, mine));
+            Map<String, Tensor> read = Safetensors.read(h, mine);
+            requireFinite(h.file(), read.values());
+            loaded.putAll(read);
         }
         Map<String, Tensor> ordered = new LinkedHashMap<>();
         for (String name : LlamaLayout.expectedShapes(config).keySet()) {
             ordered.put(name, loaded.get(name));
         }
         return new Checkpoint(config, ordered, readAssets(dir));
+    }
+
+    /**
+     * Refuses the first tensor (in the file's header order) holding a NaN or infinity: such weights would load and
+     * run, and surface only as NaN perplexities and scores. Half-precision values were widened exactly, so their
+     * NaNs and infinities are seen here too. Safetensors itself stays a bit-exact codec of any values.
+     */
+    private static void requireFinite(Path file, Iterable<Tensor> tensors) {
+        for (Tensor t : tensors) {
+            int bad = t.firstNonFinite();
+            if (bad >= 0) {
+                throw new StrataException(file + ": tensor '" + t.name() + "' holds " + t.floats().get(bad)
+                        + " at element " + bad + "; the weights are not finite");
+            }
+        }
     }
 
     /** Reads and validates only config.json of a model folder. */

@@ -111,6 +111,17 @@ public final class Tensor {
         return out;
     }
 
+    /** The index of the first NaN or infinite element, or -1 when every element is finite. */
+    public int firstNonFinite() {
+        FloatBuffer f = floats();
+        for (int i = 0, n = f.limit(); i < n; i++) {
+            if (!Float.isFinite(f.get(i))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** The same data under another name and storage type. */
     public Tensor as(String newName, DType newType) {
         return new Tensor(newName, newType, shape, data);

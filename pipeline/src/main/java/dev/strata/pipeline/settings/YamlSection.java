@@ -40,14 +40,21 @@ public final class YamlSection {
         }
     }
 
-    /** The document of a YAML file, which must be a mapping. */
+    /**
+     * The document of a YAML file, which must be a mapping; duplicate keys, aliases and further documents
+     * are refused ({@link StrictYaml}). Every YAML document the project reads comes through here.
+     */
     public static YamlSection read(Path file) {
         String text = TextFiles.read(file, "");
         JsonNode root;
         try {
+            StrictYaml.check(text, file.toString());
             root = YAML.readTree(text);
         } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
             throw new StrataException(file + ": not valid YAML: " + ex.getOriginalMessage().lines().findFirst().orElse(""));
+        } catch (java.io.IOException ex) {
+            // Reading a String cannot fail for want of I/O; anything else Jackson throws is a parse failure.
+            throw new StrataException(file + ": not valid YAML: " + ex.getMessage().lines().findFirst().orElse(""));
         }
         if (root == null || root.isMissingNode()) {
             throw new StrataException(file + ": the recipe is empty");

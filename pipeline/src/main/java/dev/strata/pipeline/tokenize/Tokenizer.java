@@ -2,6 +2,9 @@ package dev.strata.pipeline.tokenize;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.model.LlamaConfig;
 import java.io.IOException;
@@ -34,9 +37,11 @@ public final class Tokenizer implements AutoCloseable {
     /** Loads {@code modelDir}/tokenizer.json; BOS comes from the model config. */
     public static Tokenizer load(Path modelDir, LlamaConfig config) {
         Path file = modelDir.resolve(FILE);
-        if (!Files.isRegularFile(file)) {
+        if (!Files.exists(file)) {
             throw new StrataException(file + ": file does not exist (Strata needs the Hugging Face tokenizer.json)");
         }
+        requireReadable(file);
+        boolean addsBos = addsBos(modelDir, config); // outside the try: its errors name their own file
         try {
             HuggingFaceTokenizer hf = HuggingFaceTokenizer.builder()
                     .optTokenizerPath(file)
@@ -44,7 +49,7 @@ public final class Tokenizer implements AutoCloseable {
                     .optTruncation(false)
                     .optPadding(false)
                     .build();
-            return new Tokenizer(hf, config.bosTokenId(), addsBos(modelDir, config), file);
+            return new Tokenizer(hf, config.bosTokenId(), addsBos, file);
         } catch (IOException | RuntimeException ex) {
             throw new StrataException(file + ": cannot load tokenizer: " + ex.getMessage(), ex);
         } catch (UnsatisfiedLinkError | NoClassDefFoundError ex) {
@@ -59,18 +64,36 @@ public final class Tokenizer implements AutoCloseable {
      */
     private static boolean addsBos(Path modelDir, LlamaConfig config) {
         Path file = modelDir.resolve(CONFIG_FILE);
-        if (Files.isRegularFile(file)) {
+        if (Files.exists(file)) {
+            requireReadable(file);
+            String text;
             try {
-                com.fasterxml.jackson.databind.JsonNode v = new com.fasterxml.jackson.databind.ObjectMapper()
-                        .readTree(file.toFile()).get("add_bos_token");
-                if (v != null && v.isBoolean()) {
-                    return v.asBoolean() && config.bosTokenId() >= 0;
-                }
-            } catch (IOException ex) {
-                throw new StrataException(file + ": not valid JSON: " + ex.getMessage());
+                text = Files.readString(file);
+            } catch (IOException ex) { // unreadable is not malformed: the two are told apart
+                throw new StrataException(file + ": cannot read: " + ex.getMessage(), ex);
+            }
+            JsonNode root;
+            try {
+                root = new ObjectMapper().readTree(text);
+            } catch (JsonProcessingException ex) {
+                throw new StrataException(file + ": not valid JSON: " + ex.getOriginalMessage());
+            }
+            JsonNode v = root == null ? null : root.get("add_bos_token");
+            if (v != null && v.isBoolean()) {
+                return v.asBoolean() && config.bosTokenId() >= 0;
             }
         }
         return config.bosTokenId() >= 0;
+    }
+
+    /** A folder or unreadable file in a tokenizer file's place is named as such, not as a missing or bad file. */
+    private static void requireReadable(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new StrataException(file + ": cannot read: not a regular file");
+        }
+        if (!Files.isReadable(file)) {
+            throw new StrataException(file + ": cannot read: permission denied");
+        }
     }
 
     /** True when texts get BOS first by the tokenizer's own default (tokenizer_config.json's add_bos_token). */

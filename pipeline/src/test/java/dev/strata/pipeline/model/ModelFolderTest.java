@@ -215,6 +215,40 @@ class ModelFolderTest {
         assertTrue(readError(model).startsWith(model.resolve("model.safetensors") + ": file is truncated: tensor "));
     }
 
+    /** Overwrites one stored element of a tensor in place, as its dtype stores it (little-endian). */
+    private static void poke(Path file, String tensor, int element, float value) throws IOException {
+        Safetensors.Header h = Safetensors.readHeader(file);
+        Safetensors.Entry e = h.entry(tensor);
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(e.dtype().bytes()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        e.dtype().encode(java.nio.FloatBuffer.wrap(new float[] {value}), bytes, 1);
+        try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(bytes.flip(), h.dataStart() + e.begin() + (long) element * e.dtype().bytes());
+        }
+    }
+
+    @Test
+    void nonFiniteWeightsAreRefusedNamingTheFirstBadTensorAndElement() throws Exception {
+        Path model = withConfig(c -> { });
+        Path weights = model.resolve("model.safetensors");
+        poke(weights, "model.layers.3.self_attn.q_proj.weight", 7, Float.POSITIVE_INFINITY);
+        poke(weights, "model.layers.1.mlp.down_proj.weight", 1234, Float.NaN);
+        assertEquals(weights + ": tensor 'model.layers.1.mlp.down_proj.weight' holds NaN at element 1234; the weights "
+                + "are not finite", readError(model));
+        assertThrows(StrataException.class, () -> LlamaModel.load(model, Device.cpu()), "every load checks");
+    }
+
+    @Test
+    void nonFiniteHalfPrecisionWeightsAreRefusedToo() throws Exception {
+        for (DType type : List.of(DType.BF16, DType.F16)) {
+            Checkpoint cp = TinyModels.random(TinyModels.config(2, 2, false).withDtype(type), 5, type);
+            Path model = dir.resolve("half-" + type);
+            ModelFolder.write(cp, model);
+            poke(model.resolve("model.safetensors"), "model.norm.weight", 3, Float.NEGATIVE_INFINITY);
+            assertEquals(model.resolve("model.safetensors") + ": tensor 'model.norm.weight' holds -Infinity at element 3;"
+                    + " the weights are not finite", readError(model), type.toString());
+        }
+    }
+
     @Test
     void inferenceBuffersAndDuplicateTiedHeadAreIgnored() throws Exception {
         Checkpoint cp = TinyModels.random(TinyModels.config(1, 2, true), 3, DType.F32);

@@ -87,7 +87,7 @@ class RecipeTest {
         String come = ok + "methods: [{come: {layers: 1, ";
         assertError("model: m\nmethods: [{bi: {layers: 1}}]\n", "missing key 'calibration.data'");
         assertError("calibration: {data: d.txt}\nmethods: [{bi: {layers: 1}}]\n", "missing key 'model'");
-        assertError(ok + "calibration: {data: x, sample: 3}\nmethods: [{bi: {layers: 1}}]\n",
+        assertError("model: m\ncalibration: {data: x, sample: 3}\nmethods: [{bi: {layers: 1}}]\n",
                 "unknown key 'calibration.sample' (expected one of: data, seq_len, samples, seed, batch, partitions, "
                         + "ppl_windows)");
         assertError(come + "pair_metrc: bi}}]\n", "unknown key 'methods.come.pair_metrc' (expected one of: layers, "
@@ -102,7 +102,8 @@ class RecipeTest {
                 "'methods.come.pair_metric' 'cosine' is not known (expected one of angular, bi, ppl-drop)");
         assertError(come + "no_remerge: yes please}}]\n",
                 "'methods.come.no_remerge' must be true or false, got \"yes please\"");
-        assertError(ok + "calibration: 5\n", "'calibration' must be a mapping of keys, got 5");
+        assertError("model: m\ncalibration: 5\n", "'calibration' must be a mapping of keys, got 5");
+        assertError(ok + "calibration: 5\n", "duplicate key 'calibration' (line 3)");
         assertError("- a\n- b\n", "the recipe must be a mapping of keys");
         assertError(ok, "'methods' is missing: list the methods to run, e.g. [{come: {layers: 1}}]");
         assertError(ok + "methods: [{prune: {layers: 1}}]\n",

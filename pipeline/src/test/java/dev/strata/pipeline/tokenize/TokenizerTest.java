@@ -68,4 +68,27 @@ class TokenizerTest {
                 () -> Tokenizer.load(dir, ModelFolder.readConfig(TinyModels.STORIES)));
         assertTrue(e.getMessage().startsWith(dir.resolve("tokenizer.json") + ": cannot load tokenizer: "), e.getMessage());
     }
+
+    @Test
+    void aFolderInPlaceOfTheTokenizerFilesCannotBeRead(@TempDir Path dir) throws Exception {
+        Files.createDirectory(dir.resolve("tokenizer.json"));
+        assertEquals(dir.resolve("tokenizer.json") + ": cannot read: not a regular file", loadError(dir));
+
+        Path model = dir.resolve("model");
+        Files.createDirectories(model.resolve("tokenizer_config.json"));
+        Files.copy(TinyModels.STORIES.resolve("tokenizer.json"), model.resolve("tokenizer.json"));
+        assertEquals(model.resolve("tokenizer_config.json") + ": cannot read: not a regular file", loadError(model));
+    }
+
+    @Test
+    void malformedTokenizerConfigIsNotValidJson(@TempDir Path dir) throws Exception {
+        Files.copy(TinyModels.STORIES.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"add_bos_token\": tru");
+        assertTrue(loadError(dir).startsWith(dir.resolve("tokenizer_config.json") + ": not valid JSON: "), loadError(dir));
+    }
+
+    private static String loadError(Path dir) {
+        return assertThrows(StrataException.class, () -> Tokenizer.load(dir, ModelFolder.readConfig(TinyModels.STORIES)))
+                .getMessage();
+    }
 }
