@@ -54,7 +54,7 @@ public final class LanguageModelTuning {
                 }
             });
             return new TrainedLayer(trained, weights, losses);
-        } catch (RuntimeException ex) {
+        } catch (RuntimeException | Error ex) { // whatever failed, the weights' native memory is released
             weights.close();
             throw ex;
         }

@@ -49,7 +49,7 @@ public final class LayerDistillation {
                 }
             });
             return new TrainedLayer(layer, weights, losses);
-        } catch (RuntimeException ex) {
+        } catch (RuntimeException | Error ex) { // whatever failed, the weights' native memory is released
             weights.close();
             throw ex;
         }

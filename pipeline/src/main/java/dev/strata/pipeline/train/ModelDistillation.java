@@ -86,7 +86,7 @@ public final class ModelDistillation {
                 byIndex.put(i, layers.get(i));
             }
             return new Trained(byIndex, weights, losses);
-        } catch (RuntimeException ex) {
+        } catch (RuntimeException | Error ex) { // whatever failed, the weights' native memory is released
             weights.close();
             throw ex;
         }

@@ -36,7 +36,7 @@ final class TrainingLoop {
             WindowBatches batches = new WindowBatches(epoch.get(), s.batch());
             while (batches.hasNext()) {
                 List<TokenWindow> batch = batches.next();
-                double loss = step.applyAsDouble(batch);
+                double loss = stepWithin(step, batch, stage, epochSteps + 1, e + 1, s);
                 if (!Double.isFinite(loss)) {
                     throw new StrataException(stage + ": the loss became " + loss + " at step " + (epochSteps + 1)
                             + " of epoch " + (e + 1) + " (last finite loss " + last + "); lower the learning rate");
@@ -52,5 +52,29 @@ final class TrainingLoop {
             }
         }
         return new TrainingLosses(first, last, epochSum / Math.max(1, epochSteps), epochSteps * s.epochs());
+    }
+
+    /**
+     * One step, an exhausted memory turned into an error that says what to change: the step's tensors are released
+     * by the trainer's scopes, and the task fails with one line instead of the JVM (or Spark's executor) dying.
+     */
+    private static double stepWithin(ToDoubleFunction<List<TokenWindow>> step, List<TokenWindow> batch, String stage,
+            int stepInEpoch, int epoch, TrainSettings s) {
+        try {
+            return step.applyAsDouble(batch);
+        } catch (OutOfMemoryError ex) {
+            throw outOfMemory(stage, stepInEpoch, epoch, s, ex.getMessage());
+        } catch (ai.djl.engine.EngineException ex) {
+            String m = String.valueOf(ex.getMessage());
+            if (m.contains("out of memory") || m.contains("can't allocate memory") || m.contains("not enough memory")) {
+                throw outOfMemory(stage, stepInEpoch, epoch, s, m.lines().findFirst().orElse(m));
+            }
+            throw ex;
+        }
+    }
+
+    private static StrataException outOfMemory(String stage, int stepInEpoch, int epoch, TrainSettings s, String why) {
+        return new StrataException(stage + ": out of memory at step " + stepInEpoch + " of epoch " + epoch + " ("
+                + why + "); lower the batch (" + s.batch() + " windows) or give the executors more memory");
     }
 }
