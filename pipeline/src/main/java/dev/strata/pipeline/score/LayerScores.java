@@ -1,5 +1,6 @@
 package dev.strata.pipeline.score;
 
+import dev.strata.pipeline.StrataException;
 import java.util.List;
 
 /**
@@ -51,24 +52,35 @@ public record LayerScores(List<LayerScore> layers, List<BlockScore> blocks, List
     }
 
     /**
-     * Refuses scores that are not finite: names the first layer (then block) where a score is NaN or infinite, which
-     * is where the model's hidden states stop being finite.
+     * Refuses scores that are not finite, naming the layer after which the hidden states stop being finite: the
+     * earliest hidden-state boundary a non-finite score depends on (then a non-finite PPL-drop, which depends on all).
      *
      * @param model names the model scored, for the message
      */
     public LayerScores requireFinite(String model) {
-        layers.stream().filter(s -> !Double.isFinite(s.value())).min(java.util.Comparator.comparingInt(LayerScore::layer))
-                .ifPresent(s -> {
-                    throw new dev.strata.pipeline.StrataException(model + ": " + s.metric().id() + " of layer "
-                            + s.layer() + " is " + s.value() + ": the hidden states stop being finite at layer "
-                            + s.layer() + " (weights too large for the compute precision?)");
-                });
-        blocks.stream().filter(s -> !Double.isFinite(s.value())).min(java.util.Comparator.comparingInt(BlockScore::start))
-                .ifPresent(s -> {
-                    throw new dev.strata.pipeline.StrataException(model + ": " + s.metric().id() + " of layers "
-                            + s.start() + ".." + (s.start() + s.length() - 1) + " is " + s.value()
-                            + ": the hidden states are not finite there");
-                });
+        int earliest = Integer.MAX_VALUE;
+        String evidence = null;
+        for (LayerScore s : layers) {
+            int boundary = s.metric().lastBoundary(s.layer());
+            if (!Double.isFinite(s.value()) && boundary >= 0 && boundary < earliest) {
+                earliest = boundary;
+                evidence = s.metric().id() + " of layer " + s.layer() + " is " + s.value();
+            }
+        }
+        for (BlockScore s : blocks) {
+            if (!Double.isFinite(s.value()) && s.start() + s.length() < earliest) {
+                earliest = s.start() + s.length();
+                evidence = s.metric().id() + " of layers " + s.start() + ".." + (earliest - 1) + " is " + s.value();
+            }
+        }
+        if (evidence != null) {
+            throw new StrataException(model + ": " + (earliest == 0 ? "the token embeddings are not finite"
+                    : "the hidden states stop being finite at layer " + (earliest - 1)) + " (" + evidence
+                    + "; weights too large for the compute precision?)");
+        }
+        layers.stream().filter(s -> !Double.isFinite(s.value())).findFirst().ifPresent(s -> {
+            throw new StrataException(model + ": " + s.metric().id() + " of layer " + s.layer() + " is " + s.value());
+        });
         return this;
     }
 

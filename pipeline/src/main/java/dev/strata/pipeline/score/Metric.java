@@ -21,6 +21,19 @@ public enum Metric {
     /** block_scores: arccos(cos(h_j, h_{j+n})) / pi averaged over all tokens. */
     ANGULAR_ALL;
 
+    /**
+     * The last hidden-state boundary a layer row at {@code index} depends on (boundary b is the output of layer b-1),
+     * or -1 for a score of the whole model (PPL-drop).
+     */
+    public int lastBoundary(int index) {
+        return switch (this) {
+            case BLOCK_INFLUENCE -> index + 1;
+            case HIDDEN_NORM -> index;
+            case PAIR_ANGULAR_LAST, PAIR_ANGULAR_ALL -> index + 2;
+            default -> -1;
+        };
+    }
+
     /** The name in tables, e.g. "block_influence". */
     public String id() {
         return name().toLowerCase(Locale.ROOT);
