@@ -32,9 +32,10 @@ public final class Sessions {
 
     /**
      * A session started on first use and stopped on close: a job checks its inputs before anything starts Spark.
+     * A {@code master} given (the --master option) is checked now.
      */
     public static Lazy lazy(String master, String app) {
-        return new Lazy(master, app);
+        return new Lazy(master == null ? null : MasterUrl.check(master, "--master"), app);
     }
 
     /** See {@link #lazy}. */
