@@ -1,5 +1,6 @@
 package dev.strata.jobs.spark;
 
+import dev.strata.jobs.io.HadoopFiles;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -22,6 +23,7 @@ public final class Sessions {
         String chosen = master != null ? master : System.getProperty("spark.master", DEFAULT_MASTER);
         builder.master(chosen);
         org.apache.logging.log4j.LogManager.getLogger(Sessions.class).info("spark: starting {} ({})", app, chosen);
+        HadoopFiles.sparkDefaults().forEach(builder::config);
         if (chosen.startsWith("local")) {
             builder.config("spark.ui.showConsoleProgress", "false")
                     .config("spark.driver.host", System.getProperty("spark.driver.host", "127.0.0.1"))
