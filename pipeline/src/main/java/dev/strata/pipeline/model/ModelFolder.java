@@ -45,6 +45,39 @@ public final class ModelFolder {
         requireFolder(dir);
         LlamaConfig config = LlamaConfig.read(dir.resolve(CONFIG));
         List<Safetensors.Header> headers = weightHeaders(dir);
+        Map<Safetensors.Entry, Safetensors.Header> used = validated(dir, config, headers);
+
+        Map<String, Tensor> loaded = new LinkedHashMap<>();
+        for (Safetensors.Header h : headers) {
+            List<Safetensors.Entry> mine = new ArrayList<>();
+            used.forEach((e, header) -> {
+                if (header == h) {
+                    mine.add(e);
+                }
+            });
+            loaded.putAll(Safetensors.read(h, mine));
+        }
+        Map<String, Tensor> ordered = new LinkedHashMap<>();
+        for (String name : LlamaLayout.expectedShapes(config).keySet()) {
+            ordered.put(name, loaded.get(name));
+        }
+        return new Checkpoint(config, ordered, readAssets(dir));
+    }
+
+    /**
+     * Validates a model folder as {@link #read} does, reading only config.json and the safetensors headers: what a
+     * driver checks before tasks load the weights.
+     */
+    public static LlamaConfig check(Path dir) {
+        requireFolder(dir);
+        LlamaConfig config = LlamaConfig.read(dir.resolve(CONFIG));
+        validated(dir, config, weightHeaders(dir));
+        return config;
+    }
+
+    /** Each tensor the model uses with its file's header, checked against the config (names and shapes). */
+    private static Map<Safetensors.Entry, Safetensors.Header> validated(Path dir, LlamaConfig config,
+            List<Safetensors.Header> headers) {
         String whole = headers.size() == 1 && !Files.exists(dir.resolve(INDEX_FILE))
                 ? headers.get(0).file().toString() : dir.resolve(INDEX_FILE).toString();
 
@@ -73,22 +106,9 @@ public final class ModelFolder {
             origin.put(name, headerOf.get(name).file().toString());
         });
         Checkpoint.validateAgainst(config, shapes, origin, whole);
-
-        Map<String, Tensor> loaded = new LinkedHashMap<>();
-        for (Safetensors.Header h : headers) {
-            List<Safetensors.Entry> mine = new ArrayList<>();
-            entries.forEach((name, e) -> {
-                if (headerOf.get(name) == h) {
-                    mine.add(e);
-                }
-            });
-            loaded.putAll(Safetensors.read(h, mine));
-        }
-        Map<String, Tensor> ordered = new LinkedHashMap<>();
-        for (String name : LlamaLayout.expectedShapes(config).keySet()) {
-            ordered.put(name, loaded.get(name));
-        }
-        return new Checkpoint(config, ordered, readAssets(dir));
+        Map<Safetensors.Entry, Safetensors.Header> used = new LinkedHashMap<>();
+        entries.forEach((name, e) -> used.put(e, headerOf.get(name)));
+        return used;
     }
 
     /** Reads and validates only config.json of a model folder. */
