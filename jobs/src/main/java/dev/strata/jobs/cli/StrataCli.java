@@ -6,8 +6,11 @@ import dev.strata.pipeline.compress.Distillation;
 import dev.strata.pipeline.compress.RunParams;
 import dev.strata.pipeline.eval.EvalParams;
 import dev.strata.pipeline.settings.Params;
+import java.util.List;
+import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.apache.logging.log4j.core.config.Configurator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,7 +24,8 @@ import picocli.CommandLine.ScopeType;
 public final class StrataCli {
     private static final Logger ERR = LogManager.getLogger("strata.err");
 
-    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces of errors.")
+    @Option(names = "--verbose", scope = ScopeType.INHERIT,
+            description = "Print stack traces of errors, and Spark's, Hadoop's and Parquet's warnings and errors.")
     boolean verbose;
 
     @Option(names = "--recompute", scope = ScopeType.INHERIT,
@@ -61,8 +65,17 @@ public final class StrataCli {
         return line;
     }
 
+    /** Libraries whose own logs conf/log4j2.xml turns off; --verbose shows their warnings and errors. */
+    static final List<String> QUIET_LIBRARIES = List.of("org.apache.spark", "org.sparkproject", "org.apache.hadoop",
+            "org.apache.parquet");
+
     private void applyGlobalOptions() {
         System.setProperty(RunFolder.RECOMPUTE, Boolean.toString(recompute));
+        if (verbose) {
+            for (String name : QUIET_LIBRARIES) {
+                Configurator.setLevel(name, Level.WARN);
+            }
+        }
         if (threads != null) {
             if (threads < 1) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--threads must be at least 1");

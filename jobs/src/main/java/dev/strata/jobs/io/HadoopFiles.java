@@ -23,7 +23,8 @@ public final class HadoopFiles {
 
     /**
      * A Hadoop configuration with every spark.hadoop.* setting applied: from system properties (the driver, before
-     * Spark starts) and from the running Spark environment's configuration (the driver and every executor).
+     * Spark starts) and from the running Spark environment's configuration (the driver and every executor), and
+     * bounded s3a retries and timeouts where none are set ({@link S3aDefaults}).
      */
     public static Configuration configuration() {
         Configuration conf = new Configuration();
@@ -36,7 +37,16 @@ public final class HadoopFiles {
                 apply(conf, e._1(), e._2());
             }
         }
+        S3aDefaults.apply(conf);
         return conf;
+    }
+
+    /**
+     * The spark.hadoop.* settings that give Spark's own Hadoop configuration (its Parquet reads and writes, on the
+     * driver and every executor) the bounded s3a defaults of {@link #configuration()}: those the user has not set.
+     */
+    public static Map<String, String> sparkDefaults() {
+        return S3aDefaults.taken(configuration(), SPARK_PREFIX);
     }
 
     private static void apply(Configuration conf, String key, String value) {
@@ -98,8 +108,15 @@ public final class HadoopFiles {
         }
     }
 
-    /** Wraps an I/O error with the path it happened on. */
-    public static UncheckedIOException failure(Path path, String what, IOException ex) {
+    /**
+     * Wraps an I/O error with the path it happened on; a store that cannot be reached is one line for people, naming
+     * what to check.
+     */
+    public static RuntimeException failure(Path path, String what, IOException ex) {
+        String unreachable = Unreachable.describe(path, configuration(), ex);
+        if (unreachable != null) {
+            return new StrataException(display(path) + ": cannot " + what + ": " + unreachable, ex);
+        }
         return new UncheckedIOException(display(path) + ": cannot " + what + ": " + ex.getMessage(), ex);
     }
 }

@@ -22,9 +22,11 @@ import org.apache.hadoop.fs.Path;
 /**
  * A model folder anywhere Hadoop reaches, made available as a local folder: local folders are used in place,
  * remote ones (hdfs://, s3a://) are copied once per machine into a cache folder named after their address and
- * version, written atomically.
+ * version, written atomically, and bounded in size ({@link LocalCopies}).
  */
 public final class ModelFiles {
+    private static LocalCopies copies;
+
     private ModelFiles() {
     }
 
@@ -67,20 +69,21 @@ public final class ModelFiles {
             return java.nio.file.Path.of(dir.toUri());
         }
         String key = digest(dir + "@" + version(dir, conf) + (weights ? "" : "@metadata"));
-        java.nio.file.Path target = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "strata-models", key);
-        synchronized (ModelFiles.class) {
-            if (!Files.isDirectory(target)) {
-                FileSystem fs = HadoopFiles.fileSystem(dir, conf);
-                AtomicDirectory.create(target, tmp -> {
-                    for (FileStatus f : fs.listStatus(dir)) {
-                        if (f.isFile() && (weights || !f.getPath().getName().endsWith(".safetensors"))) {
-                            fs.copyToLocalFile(f.getPath(), new Path(tmp.resolve(f.getPath().getName()).toUri()));
-                        }
-                    }
-                });
+        FileSystem fs = HadoopFiles.fileSystem(dir, conf);
+        return copies().use(key, tmp -> {
+            for (FileStatus f : fs.listStatus(dir)) {
+                if (f.isFile() && (weights || !f.getPath().getName().endsWith(".safetensors"))) {
+                    fs.copyToLocalFile(f.getPath(), new Path(tmp.resolve(f.getPath().getName()).toUri()));
+                }
             }
+        });
+    }
+
+    private static synchronized LocalCopies copies() {
+        if (copies == null) {
+            copies = new LocalCopies(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "strata-models"));
         }
-        return target;
+        return copies;
     }
 
     /**

@@ -87,7 +87,10 @@ public final class RunDriver implements AutoCloseable {
         String model = HadoopFiles.path(modelAsGiven).toString();
         Configuration conf = HadoopFiles.configuration();
         java.nio.file.Path metadata = ModelFiles.localMetadata(HadoopFiles.path(model), conf);
-        LlamaConfig config = ModelFolder.readConfig(metadata);
+        // a local model's safetensors headers are checked here (no weights read), so that tensors the config does not
+        // imply fail now, not in every Spark task; a remote model's are checked when its tasks copy it
+        LlamaConfig config = HadoopFiles.isLocal(HadoopFiles.path(model)) ? ModelFolder.check(metadata)
+                : ModelFolder.readConfig(metadata);
         Integer given = run.get(RunParams.SEQ_LEN);
         int seqLen = given != null ? given : config.maxPositions();
         if (seqLen > config.maxPositions()) {

@@ -1,5 +1,6 @@
 package dev.strata.jobs.spark;
 
+import dev.strata.jobs.io.HadoopFiles;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -22,6 +23,7 @@ public final class Sessions {
         String chosen = master != null ? master : System.getProperty("spark.master", DEFAULT_MASTER);
         builder.master(chosen);
         org.apache.logging.log4j.LogManager.getLogger(Sessions.class).info("spark: starting {} ({})", app, chosen);
+        HadoopFiles.sparkDefaults().forEach(builder::config);
         if (chosen.startsWith("local")) {
             builder.config("spark.ui.showConsoleProgress", "false")
                     .config("spark.driver.host", System.getProperty("spark.driver.host", "127.0.0.1"))
@@ -32,9 +34,10 @@ public final class Sessions {
 
     /**
      * A session started on first use and stopped on close: a job checks its inputs before anything starts Spark.
+     * A {@code master} given (the --master option) is checked now.
      */
     public static Lazy lazy(String master, String app) {
-        return new Lazy(master, app);
+        return new Lazy(master == null ? null : MasterUrl.check(master, "--master"), app);
     }
 
     /** See {@link #lazy}. */

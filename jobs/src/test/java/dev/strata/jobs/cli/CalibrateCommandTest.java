@@ -39,6 +39,16 @@ class CalibrateCommandTest {
     }
 
     @Test
+    void aBadMasterIsOneLineBeforeSparkStarts() {
+        Path out = dir.resolve("out");
+        CliRun run = CliRun.of("calibrate", "--model", CliRun.STORIES.toString(), "--data",
+                CliRun.TINYSTORIES.toString(), "--out", out.toString(), "--master", "garbage");
+        assertRefused(run, out, "--master 'garbage' is not a Spark master URL (expected local, local[N], local[*], "
+                + "local[N,F], local[*,F], local-cluster[N,C,M], spark://HOST:PORT[,HOST:PORT...], yarn or k8s://URL)");
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+    }
+
+    @Test
     void badInputIsRefusedBeforeSparkStarts() throws Exception {
         Path out = dir.resolve("out");
         Path missing = dir.resolve("missing.txt");

@@ -23,8 +23,8 @@ import org.apache.logging.log4j.Logger;
 /**
  * A Hugging Face Llama model folder: config.json, weights in model.safetensors or in shards listed by
  * model.safetensors.index.json, and the tokenizer files. Reading validates every header and the tensor names
- * and shapes against config.json before any weight is loaded, and refuses weights that are not finite; writing
- * goes through a hidden temporary folder that is renamed when complete.
+ * and shapes against config.json before any weight is loaded; writing goes through a hidden temporary folder
+ * that is renamed when complete.
  */
 public final class ModelFolder {
     public static final String CONFIG = "config.json";
@@ -45,6 +45,41 @@ public final class ModelFolder {
         requireFolder(dir);
         LlamaConfig config = LlamaConfig.read(dir.resolve(CONFIG));
         List<Safetensors.Header> headers = weightHeaders(dir);
+        Map<Safetensors.Entry, Safetensors.Header> used = validated(dir, config, headers);
+
+        Map<String, Tensor> loaded = new LinkedHashMap<>();
+        for (Safetensors.Header h : headers) {
+            List<Safetensors.Entry> mine = new ArrayList<>();
+            used.forEach((e, header) -> {
+                if (header == h) {
+                    mine.add(e);
+                }
+            });
+            Map<String, Tensor> read = Safetensors.read(h, mine);
+            requireFinite(h.file(), read.values());
+            loaded.putAll(read);
+        }
+        Map<String, Tensor> ordered = new LinkedHashMap<>();
+        for (String name : LlamaLayout.expectedShapes(config).keySet()) {
+            ordered.put(name, loaded.get(name));
+        }
+        return new Checkpoint(config, ordered, readAssets(dir));
+    }
+
+    /**
+     * Validates a model folder as {@link #read} does, reading only config.json and the safetensors headers: what a
+     * driver checks before tasks load the weights.
+     */
+    public static LlamaConfig check(Path dir) {
+        requireFolder(dir);
+        LlamaConfig config = LlamaConfig.read(dir.resolve(CONFIG));
+        validated(dir, config, weightHeaders(dir));
+        return config;
+    }
+
+    /** Each tensor the model uses with its file's header, checked against the config (names and shapes). */
+    private static Map<Safetensors.Entry, Safetensors.Header> validated(Path dir, LlamaConfig config,
+            List<Safetensors.Header> headers) {
         String whole = headers.size() == 1 && !Files.exists(dir.resolve(INDEX_FILE))
                 ? headers.get(0).file().toString() : dir.resolve(INDEX_FILE).toString();
 
@@ -73,24 +108,9 @@ public final class ModelFolder {
             origin.put(name, headerOf.get(name).file().toString());
         });
         Checkpoint.validateAgainst(config, shapes, origin, whole);
-
-        Map<String, Tensor> loaded = new LinkedHashMap<>();
-        for (Safetensors.Header h : headers) {
-            List<Safetensors.Entry> mine = new ArrayList<>();
-            entries.forEach((name, e) -> {
-                if (headerOf.get(name) == h) {
-                    mine.add(e);
-                }
-            });
-            Map<String, Tensor> read = Safetensors.read(h, mine);
-            requireFinite(h.file(), read.values());
-            loaded.putAll(read);
-        }
-        Map<String, Tensor> ordered = new LinkedHashMap<>();
-        for (String name : LlamaLayout.expectedShapes(config).keySet()) {
-            ordered.put(name, loaded.get(name));
-        }
-        return new Checkpoint(config, ordered, readAssets(dir));
+        Map<Safetensors.Entry, Safetensors.Header> used = new LinkedHashMap<>();
+        entries.forEach((name, e) -> used.put(e, headerOf.get(name)));
+        return used;
     }
 
     /**
