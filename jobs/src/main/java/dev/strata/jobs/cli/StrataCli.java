@@ -55,6 +55,7 @@ public final class StrataCli {
             return new CommandLine.RunLast().execute(parsed);
         });
         cli.setExecutionExceptionHandler((ex, command, parsed) -> root.report(ex));
+        cli.setParameterExceptionHandler(StrataCli::usageError);
         return cli.execute(Aliases.expand(args));
     }
 
@@ -83,6 +84,14 @@ public final class StrataCli {
             System.setProperty("ai.djl.pytorch.num_threads", threads.toString());
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
+    }
+
+    /** A usage mistake is one line too, pointing at the command's help instead of printing it. */
+    private static int usageError(CommandLine.ParameterException ex, String[] args) {
+        String command = ex.getCommandLine().getCommandSpec().qualifiedName();
+        ERR.error("strata: error: " + String.valueOf(ex.getMessage()).lines().findFirst().orElse("")
+                + " (see " + command + " --help)");
+        return 2;
     }
 
     /** One line for people; the stack trace only with --verbose. */

@@ -50,7 +50,8 @@ class OtherCommandsTest {
             CliRun run = CliRun.of("generate", "--model", CliRun.STORIES.toString(), "--prompt", "Once upon a time",
                     "--max-tokens", n);
             assertEquals(2, run.exitCode(), run.err());
-            assertEquals("--max-tokens must be at least 1, got " + n, run.err().lines().findFirst().orElse(""), run.err());
+            assertEquals("strata: error: --max-tokens must be at least 1, got " + n + " (see strata generate --help)",
+                    run.err().strip(), run.err());
             assertEquals("", run.out());
         }
     }

@@ -71,6 +71,6 @@ class PplCommandTest {
     void usageErrorsExitWithTwo() {
         CliRun run = CliRun.of("ppl", "--model", CliRun.STORIES.toString());
         assertEquals(2, run.exitCode());
-        assertTrue(run.err().contains("Missing required option: '--data=FILE'"), run.err());
+        assertEquals("strata: error: Missing required option: '--data=FILE' (see strata ppl --help)", run.err().strip());
     }
 }
