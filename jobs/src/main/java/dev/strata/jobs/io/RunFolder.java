@@ -203,9 +203,12 @@ public final class RunFolder implements AutoCloseable {
     public synchronized void requireVersion(String name, String display, ObjectNode given) {
         ObjectNode version = normalized(given);
         JsonNode before = run.path("versions").get(name);
-        boolean recorded = run.has("created");
-        if (before == null && !recorded) {
+        if (before == null && (!run.has("created") || run.has("versions"))) {
+            // a new run, or an input a later command brings to this run (a student to distill): recorded from now on
             run.with("versions").set(name, version);
+            if (run.has("created")) {
+                save();
+            }
             return;
         }
         String changed = ContentVersion.difference(before, version);

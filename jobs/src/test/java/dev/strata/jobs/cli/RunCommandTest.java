@@ -104,7 +104,7 @@ class RunCommandTest {
         assertEquals(0, again.exitCode(), again.err());
         for (String reused : new String[] {"models/come/step-002: reusing", "models/come/distill-3L: reusing",
             "models/bi/3L: reusing", "models/streamline/ffn-2: reusing", "models/replaceme/3L: reusing",
-            "eval: reusing the log-likelihoods", "model: reusing", "report: reusing"}) {
+            "loglik: reusing", "model: reusing", "report: reusing"}) {
             assertTrue(again.err().contains(reused), reused + " missing in " + again.err());
         }
         assertFalse(again.err().contains("Progress - distill") || again.err().contains("Progress - train"),
