@@ -6,6 +6,7 @@ import dev.strata.pipeline.compress.Distillation;
 import dev.strata.pipeline.compress.RunParams;
 import dev.strata.pipeline.eval.EvalParams;
 import dev.strata.pipeline.settings.Params;
+import dev.strata.pipeline.tailor.Finetune;
 import java.util.List;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
@@ -49,6 +50,7 @@ public final class StrataCli {
         cli.addSubcommand(CompressCommand.create());
         cli.addSubcommand(withSettings(new DistillCommand(), DistillCommand.OPTIONS.and(Distillation.PARAMS)));
         cli.addSubcommand(withSettings(new EvalCommand(), EvalParams.PARAMS));
+        cli.addSubcommand(withSettings(new FinetuneCommand(), FinetuneCommand.OPTIONS.and(Finetune.PARAMS)));
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionStrategy(parsed -> {
             root.applyGlobalOptions();

@@ -123,6 +123,11 @@ public final class Param<T> {
         return new Param<>(key, newFlag, label, kind, fallback, required, help, checks);
     }
 
+    /** Another help text (the same setting, used for another purpose by a command). */
+    public Param<T> help(String newHelp) {
+        return new Param<>(key, flag, label, kind, fallback, required, newHelp, checks);
+    }
+
     /** The placeholder of the value in help ("N", "DIR"). */
     public Param<T> label(String newLabel) {
         return new Param<>(key, flag, newLabel, kind, fallback, required, help, checks);

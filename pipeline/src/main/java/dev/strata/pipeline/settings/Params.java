@@ -42,9 +42,13 @@ public final class Params implements Iterable<Param<?>> {
         return new Params(params.stream().filter(p -> !keys.contains(p.key())).toList());
     }
 
-    /** These settings, {@code p}'s key declared by {@code p} instead (e.g. under another flag). */
-    public Params replacing(Param<?> p) {
-        return new Params(params.stream().<Param<?>>map(q -> q.key().equals(p.key()) ? p : q).toList());
+    /** These settings, the keys of {@code replacements} declared by them instead (e.g. under another flag). */
+    public Params replacing(Param<?>... replacements) {
+        List<Param<?>> all = params;
+        for (Param<?> p : replacements) {
+            all = all.stream().<Param<?>>map(q -> q.key().equals(p.key()) ? p : q).toList();
+        }
+        return new Params(all);
     }
 
     @Override

@@ -11,12 +11,15 @@ import dev.strata.pipeline.forward.Devices;
 import dev.strata.pipeline.forward.LlamaModel;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Trains one layer of a model on the language-model loss (mean next-token cross-entropy of the training text), every
- * other weight frozen: LLM-Streamline's alternative to hidden-state MSE for the replacement of a pruned block.
+ * Trains layers of a model on the language-model loss (mean next-token cross-entropy of the training text), every
+ * other weight frozen: LLM-Streamline's alternative to hidden-state MSE for the replacement of a pruned block (one
+ * layer), and the full fine-tune of every decoder layer that makes GPTailor's variants.
  */
 public final class LanguageModelTuning {
     private LanguageModelTuning() {
@@ -29,17 +32,35 @@ public final class LanguageModelTuning {
      */
     public static TrainedLayer train(LlamaModel model, int layer, TrainableLayers.Part part,
             Supplier<Iterator<TokenWindow>> epoch, TrainSettings s, int totalSteps, String stage) {
-        if (layer < 0 || layer >= model.layers().size()) {
-            throw new StrataException("layer " + layer + " does not exist (the model has layers 0.."
-                    + (model.layers().size() - 1) + ")");
+        Trained t = trainLayers(model, List.of(layer), part, epoch, s, totalSteps, stage);
+        return new TrainedLayer(t.layers().get(layer), t.weights(), t.losses());
+    }
+
+    /**
+     * Trains {@code trainedLayers} of {@code model} together (their {@code part}), one AdamW over all their weights.
+     * The model is copied, not changed; close the result when its layers are no longer used.
+     */
+    public static Trained trainLayers(LlamaModel model, List<Integer> trainedLayers, TrainableLayers.Part part,
+            Supplier<Iterator<TokenWindow>> epoch, TrainSettings s, int totalSteps, String stage) {
+        for (int layer : trainedLayers) {
+            if (layer < 0 || layer >= model.layers().size()) {
+                throw new StrataException("layer " + layer + " does not exist (the model has layers 0.."
+                        + (model.layers().size() - 1) + ")");
+            }
         }
         NDManager weights = NDManager.newBaseManager(model.device(), Devices.engine().getEngineName());
         try {
-            DecoderLayer trained = TrainableLayers.copy(model.layers().get(layer), weights, part);
             List<DecoderLayer> layers = new ArrayList<>(model.layers());
-            layers.set(layer, trained);
+            Map<Integer, DecoderLayer> trained = new LinkedHashMap<>();
+            List<NDArray> parameters = new ArrayList<>();
+            for (int layer : trainedLayers) {
+                DecoderLayer copy = TrainableLayers.copy(model.layers().get(layer), weights, part);
+                layers.set(layer, copy);
+                trained.put(layer, copy);
+                parameters.addAll(TrainableLayers.parameters(copy, part));
+            }
             LlamaModel trainee = model.withLayers(layers);
-            AdamW adam = new AdamW(TrainableLayers.parameters(trained, part), s, totalSteps);
+            AdamW adam = new AdamW(parameters, s, totalSteps);
             TrainingLosses losses = TrainingLoop.run(epoch, s, totalSteps, stage, batch -> {
                 try (NDManager scope = weights.newSubManager()) {
                     NDArray tokens = model.tokens(scope, batch.stream().map(TokenWindow::tokens).toList());
@@ -53,7 +74,7 @@ public final class LanguageModelTuning {
                     return loss;
                 }
             });
-            return new TrainedLayer(trained, weights, losses);
+            return new Trained(trained, weights, losses);
         } catch (RuntimeException | Error ex) { // whatever failed, the weights' native memory is released
             weights.close();
             throw ex;
@@ -66,6 +87,20 @@ public final class LanguageModelTuning {
         public Trained train(LlamaModel teacher, LlamaModel student, Supplier<Iterator<TokenWindow>> epoch,
                 int totalSteps) {
             return LanguageModelTuning.train(student, layer, part, epoch, settings, totalSteps, name).asLayer(layer);
+        }
+    }
+
+    /**
+     * As a training task: every decoder layer of the student learns the next-token loss (a full fine-tune of the
+     * layers; the embeddings and the final norm stay the student's, so that fine-tuned variants share them and
+     * their layers can be combined).
+     */
+    public record EveryLayer(String name, TrainSettings settings) implements TrainingTask {
+        @Override
+        public Trained train(LlamaModel teacher, LlamaModel student, Supplier<Iterator<TokenWindow>> epoch,
+                int totalSteps) {
+            List<Integer> all = java.util.stream.IntStream.range(0, student.layers().size()).boxed().toList();
+            return trainLayers(student, all, TrainableLayers.Part.WHOLE_LAYER, epoch, settings, totalSteps, name);
         }
     }
 
