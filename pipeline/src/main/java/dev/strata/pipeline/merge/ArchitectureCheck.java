@@ -23,7 +23,7 @@ final class ArchitectureCheck {
     private ArchitectureCheck() {
     }
 
-    /** The first difference of {@code other} from {@code base}, as a phrase, or null when there is none. */
+    /** The first difference of {@code other} from {@code base}, as a phrase about other ("config key 'x' is 1, not 2"), or null. */
     static String difference(Checkpoint base, Checkpoint other, boolean sameLayerCount) {
         String config = configDifference(json(base.config().toJson()), json(other.config().toJson()), sameLayerCount);
         if (config != null) {
@@ -46,16 +46,16 @@ final class ArchitectureCheck {
             }
             JsonNode mine = other.get(key);
             if (mine == null) {
-                return "has no config key '" + key + "' (the base's is " + base.get(key) + ")";
+                return "lacks config key '" + key + "'";
             }
             if (!mine.equals(base.get(key))) {
-                return "config key '" + key + "' is " + mine + ", the base's " + base.get(key);
+                return "config key '" + key + "' is " + mine + ", not " + base.get(key);
             }
         }
         for (Iterator<String> it = other.fieldNames(); it.hasNext(); ) {
             String key = it.next();
             if (!IGNORED.contains(key) && !base.has(key)) {
-                return "has config key '" + key + "', which the base has not";
+                return "has an extra config key '" + key + "'";
             }
         }
         return null;
@@ -68,13 +68,13 @@ final class ArchitectureCheck {
                 return "has no tensor '" + t.name() + "'";
             }
             if (!Arrays.equals(mine.shape(), t.shape())) {
-                return "tensor '" + t.name() + "' has shape " + Arrays.toString(mine.shape()) + ", the base's "
+                return "tensor '" + t.name() + "' has shape " + Arrays.toString(mine.shape()) + ", not "
                         + Arrays.toString(t.shape());
             }
         }
         for (String name : other.keySet()) {
             if (!base.containsKey(name)) {
-                return "has tensor '" + name + "', which the base has not";
+                return "has an extra tensor '" + name + "'";
             }
         }
         return null;
@@ -93,11 +93,11 @@ final class ArchitectureCheck {
         for (Iterator<Map.Entry<String, JsonNode>> it = a.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (!e.getValue().equals(b.get(e.getKey()))) {
-                return "tokenizer.json gives token '" + e.getKey() + "' the id " + b.get(e.getKey()) + ", the base "
+                return "tokenizer.json gives token '" + e.getKey() + "' the id " + b.get(e.getKey()) + ", not "
                         + e.getValue();
             }
         }
-        return "tokenizer.json has " + b.size() + " tokens, the base's " + a.size();
+        return "tokenizer.json has " + b.size() + " tokens, not " + a.size();
     }
 
     private static JsonNode json(String text) {

@@ -73,7 +73,7 @@ public record MergeConfig(Path file, MergeOperator operator, Source base, Settin
             }
             String problem = op.countProblem(models.size());
             if (problem != null) {
-                throw root.invalid("models", "lists " + models.size() + " model(s), but " + op.name() + " " + problem);
+                throw root.invalid("models", "lists " + models.size() + " model(s); " + op.name() + " " + problem);
             }
         } else {
             for (JsonNode element : list(root, "slices", sliceList)) {
@@ -149,7 +149,7 @@ public record MergeConfig(Path file, MergeOperator operator, Source base, Settin
         }
         String problem = op.countProblem(models.size());
         if (problem != null) {
-            throw s.invalid("sources", "lists " + models.size() + " model(s), but " + op.name() + " " + problem);
+            throw s.invalid("sources", "lists " + models.size() + " model(s); " + op.name() + " " + problem);
         }
         return new Slice(key, sliceBase, models);
     }

@@ -33,7 +33,7 @@ final class Passthrough implements MergeOperator {
 
     @Override
     public String countProblem(int models) {
-        return models != 1 ? "takes exactly one model (per slice), got " + models : null;
+        return models != 1 ? "takes exactly one model (per slice)" : null;
     }
 
     @Override
