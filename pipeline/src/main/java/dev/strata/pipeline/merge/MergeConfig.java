@@ -95,7 +95,7 @@ public record MergeConfig(Path file, MergeOperator operator, Source base, Settin
 
     private static Source source(YamlSection root, JsonNode element, String key, Path folder, MergeOperator op,
             boolean inSlice) {
-        if (element.isTextual() && !inSlice) {
+        if (element.isTextual() && !inSlice) { // "models: [a, b]" is short for [{model: a}, {model: b}]
             element = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
                     .put("model", element.asText());
         }
