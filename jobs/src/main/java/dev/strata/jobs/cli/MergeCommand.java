@@ -52,13 +52,13 @@ final class MergeCommand {
         }
     }
 
-    /** The command, its help listing the registered operators one line each. */
+    /** The command, its help listing the registered operators (summaries fit the 80 columns of help). */
     static CommandLine create() {
         CommandLine merge = new CommandLine(new MergeCommand());
         StringBuilder s = new StringBuilder("%nmerge_method:%n");
         for (MergeOperator op : MergeOperators.all()) {
             s.append(String.format("  %-16s %s%%n", op.name(), op.summary().replace("%", "%%")));
-            s.append(String.format("  %-16s parameters: %s; per model: %s%%n", "", keys(op.params()),
+            s.append(String.format("  %-16s keys: %s; per model: %s%%n", "", keys(op.params()),
                     keys(op.modelParams())));
         }
         merge.getSubcommands().get("models").getCommandSpec().usageMessage().footer(s.toString());

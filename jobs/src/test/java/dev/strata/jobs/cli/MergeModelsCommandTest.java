@@ -178,8 +178,8 @@ class MergeModelsCommandTest {
     void helpListsTheOperatorsAndMergeComeIsStillTheCompressAlias() {
         CliRun help = CliRun.of("merge", "models", "--help");
         assertEquals(0, help.exitCode(), help.err());
-        assertTrue(help.out().contains("  ties             Keep each model's largest differences"), help.out());
-        assertTrue(help.out().contains("parameters: lambda; per model: weight, density"), help.out());
+        assertTrue(help.out().contains("  ties             Trim to the largest (density), elect signs, disjoint mean."), help.out());
+        assertTrue(help.out().contains("keys: lambda; per model: weight, density"), help.out());
         CliRun come = CliRun.of("merge", "come", "--help");
         assertEquals(0, come.exitCode(), come.err());
         assertTrue(come.out().contains("strata compress come"), come.out());

@@ -22,8 +22,7 @@ final class Dare implements MergeOperator {
 
     @Override
     public String summary() {
-        return "Drop each difference with probability 1 - density and rescale the rest by 1/density (seeded), "
-                + "then task arithmetic (or TIES sign election with consensus: ties).";
+        return "Random drop (1 - density), rescale, task arithmetic or ties.";
     }
 
     @Override

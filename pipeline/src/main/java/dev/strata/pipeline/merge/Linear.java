@@ -14,7 +14,7 @@ final class Linear implements MergeOperator {
 
     @Override
     public String summary() {
-        return "Weighted mean of the models: sum_m w_m theta_m / sum_m w_m (the plain sum with normalize: false).";
+        return "Weighted mean of the models (the sum with normalize: false).";
     }
 
     @Override

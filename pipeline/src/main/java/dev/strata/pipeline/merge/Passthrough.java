@@ -13,7 +13,7 @@ final class Passthrough implements MergeOperator {
 
     @Override
     public String summary() {
-        return "One model's tensors unchanged (with slices: drop, reorder or stack layers).";
+        return "One model's tensors unchanged (layers picked by slices).";
     }
 
     @Override

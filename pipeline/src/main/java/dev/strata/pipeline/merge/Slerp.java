@@ -20,7 +20,7 @@ final class Slerp implements MergeOperator {
 
     @Override
     public String summary() {
-        return "Spherical interpolation of exactly two models at t (linear when they are near-parallel).";
+        return "Spherical interpolation of two models at t.";
     }
 
     @Override

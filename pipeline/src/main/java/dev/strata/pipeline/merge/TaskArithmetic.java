@@ -13,7 +13,7 @@ final class TaskArithmetic implements MergeOperator {
 
     @Override
     public String summary() {
-        return "theta_base + lambda * sum_m w_m (theta_m - theta_base).";
+        return "base + lambda * sum_m w_m (theta_m - base).";
     }
 
     @Override

@@ -13,8 +13,7 @@ final class Ties implements MergeOperator {
 
     @Override
     public String summary() {
-        return "Keep each model's largest differences (density), elect a sign per element, "
-                + "add lambda * the mean of the agreeing ones to the base.";
+        return "Trim to the largest (density), elect signs, disjoint mean.";
     }
 
     @Override
