@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.strata.pipeline.model.Checkpoint;
 import dev.strata.pipeline.model.Tensor;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
@@ -85,8 +86,8 @@ final class ArchitectureCheck {
         if (base == null || other == null) {
             return null;
         }
-        JsonNode a = json(new String(base, java.nio.charset.StandardCharsets.UTF_8)).path("model").path("vocab");
-        JsonNode b = json(new String(other, java.nio.charset.StandardCharsets.UTF_8)).path("model").path("vocab");
+        JsonNode a = json(new String(base, StandardCharsets.UTF_8)).path("model").path("vocab");
+        JsonNode b = json(new String(other, StandardCharsets.UTF_8)).path("model").path("vocab");
         if (a.equals(b)) {
             return null;
         }

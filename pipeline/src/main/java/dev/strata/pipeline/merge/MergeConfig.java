@@ -1,6 +1,7 @@
 package dev.strata.pipeline.merge;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.model.DType;
 import dev.strata.pipeline.settings.Settings;
@@ -96,7 +97,7 @@ public record MergeConfig(Path file, MergeOperator operator, Source base, Settin
     private static Source source(YamlSection root, JsonNode element, String key, Path folder, MergeOperator op,
             boolean inSlice) {
         if (element.isTextual() && !inSlice) { // "models: [a, b]" is short for [{model: a}, {model: b}]
-            element = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+            element = JsonNodeFactory.instance.objectNode()
                     .put("model", element.asText());
         }
         YamlSection s = root.nested(element, key);

@@ -1,5 +1,8 @@
 package dev.strata.pipeline.merge;
 
+import dev.strata.pipeline.settings.Settings;
+import java.util.List;
+
 /** The few vector steps the operators share, in double until the final rounding to float. */
 final class Vectors {
     private Vectors() {
@@ -26,7 +29,7 @@ final class Vectors {
     }
 
     /** Each model's weight, in order. */
-    static double[] weights(java.util.List<dev.strata.pipeline.settings.Settings> perModel) {
+    static double[] weights(List<Settings> perModel) {
         return perModel.stream().mapToDouble(s -> s.get(MergeParams.WEIGHT)).toArray();
     }
 }
