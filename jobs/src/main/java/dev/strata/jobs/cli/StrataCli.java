@@ -48,6 +48,7 @@ public final class StrataCli {
         CommandLine cli = new CommandLine(root);
         cli.addSubcommand(withSettings(new CalibrateCommand(), CalibrateCommand.OPTIONS));
         cli.addSubcommand(CompressCommand.create());
+        cli.addSubcommand(MergeCommand.create());
         cli.addSubcommand(withSettings(new DistillCommand(), DistillCommand.OPTIONS.and(Distillation.PARAMS)));
         cli.addSubcommand(withSettings(new EvalCommand(), EvalParams.PARAMS));
         cli.addSubcommand(withSettings(new FinetuneCommand(), FinetuneCommand.OPTIONS.and(Finetune.PARAMS)));

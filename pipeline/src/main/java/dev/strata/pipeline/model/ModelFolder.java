@@ -233,12 +233,20 @@ public final class ModelFolder {
      * shards with an index. The folder appears only when complete.
      */
     public static void write(Checkpoint checkpoint, Path dir, long maxShardBytes) {
+        write(checkpoint, dir, maxShardBytes, Map.of());
+    }
+
+    /** Writes a model folder as above with {@code extraFiles} (name to UTF-8 text) beside it, in the same rename. */
+    public static void write(Checkpoint checkpoint, Path dir, long maxShardBytes, Map<String, String> extraFiles) {
         if (maxShardBytes <= 0) {
             throw new StrataException("shard size must be positive, got " + maxShardBytes);
         }
         List<List<Tensor>> shards = planShards(checkpoint, maxShardBytes);
         AtomicDirectory.create(dir, tmp -> {
             Files.writeString(tmp.resolve(CONFIG), checkpoint.config().toJson(), StandardCharsets.UTF_8);
+            for (Map.Entry<String, String> extra : extraFiles.entrySet()) {
+                Files.writeString(tmp.resolve(extra.getKey()), extra.getValue(), StandardCharsets.UTF_8);
+            }
             for (Map.Entry<String, byte[]> asset : checkpoint.assets().entrySet()) {
                 Files.write(tmp.resolve(asset.getKey()), asset.getValue());
             }

@@ -84,6 +84,11 @@ public final class Param<T> {
         return new Param<>(key, flagOf(key), "", SWITCH, false, false, help, List.of());
     }
 
+    /** A boolean with a default of its own (read from YAML; a switch on the command line can only set it). */
+    public static Param<Boolean> bool(String key, boolean fallback, String help) {
+        return new Param<>(key, flagOf(key), "", SWITCH, fallback, false, help, List.of());
+    }
+
     public static Param<String> text(String key, String fallback, String help) {
         return new Param<>(key, flagOf(key), "TEXT", TEXT, fallback, false, help, List.of());
     }
@@ -157,6 +162,16 @@ public final class Param<T> {
 
     public static Check<Double> nonNegative() {
         return v -> !(v >= 0) ? "must be >= 0, got " + v : null;
+    }
+
+    /** Between 0 and 1, both included. */
+    public static Check<Double> unitInterval() {
+        return v -> !(v >= 0 && v <= 1) ? "must lie between 0 and 1, got " + v : null;
+    }
+
+    /** Above 0 and at most 1. */
+    public static Check<Double> share() {
+        return v -> !(v > 0 && v <= 1) ? "must be > 0 and at most 1, got " + v : null;
     }
 
     /** Strictly between 0 and 1. */

@@ -51,7 +51,8 @@ public final class AtomicDirectory {
         }
     }
 
-    private static void requireAbsentOrEmpty(Path dir) {
+    /** Refuses a target that exists and is not an empty directory (before work that would be lost on refusal). */
+    public static void requireAbsentOrEmpty(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

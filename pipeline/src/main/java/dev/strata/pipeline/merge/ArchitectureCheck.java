@@ -1,0 +1,111 @@
+package dev.strata.pipeline.merge;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.strata.pipeline.model.Checkpoint;
+import dev.strata.pipeline.model.Tensor;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Whether two models can be merged element by element: the same config (but for how the weights are stored, and
+ * the layer count when layers are sliced), the same tensors with the same shapes, and the same vocabulary.
+ */
+final class ArchitectureCheck {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Keys about storage or provenance, not the architecture. */
+    private static final Set<String> IGNORED = Set.of("torch_dtype", "dtype", "_name_or_path", "transformers_version");
+    private static final String LAYERS = "num_hidden_layers";
+
+    private ArchitectureCheck() {
+    }
+
+    /** The first difference of {@code other} from {@code base}, as a phrase about other ("config key 'x' is 1, not 2"), or null. */
+    static String difference(Checkpoint base, Checkpoint other, boolean sameLayerCount) {
+        String config = configDifference(json(base.config().toJson()), json(other.config().toJson()), sameLayerCount);
+        if (config != null) {
+            return config;
+        }
+        if (sameLayerCount) {
+            String tensors = tensorDifference(base.tensors(), other.tensors());
+            if (tensors != null) {
+                return tensors;
+            }
+        }
+        return vocabularyDifference(base.assets().get("tokenizer.json"), other.assets().get("tokenizer.json"));
+    }
+
+    private static String configDifference(JsonNode base, JsonNode other, boolean sameLayerCount) {
+        for (Iterator<String> it = base.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (IGNORED.contains(key) || (!sameLayerCount && key.equals(LAYERS))) {
+                continue;
+            }
+            JsonNode mine = other.get(key);
+            if (mine == null) {
+                return "lacks config key '" + key + "'";
+            }
+            if (!mine.equals(base.get(key))) {
+                return "config key '" + key + "' is " + mine + ", not " + base.get(key);
+            }
+        }
+        for (Iterator<String> it = other.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!IGNORED.contains(key) && !base.has(key)) {
+                return "has an extra config key '" + key + "'";
+            }
+        }
+        return null;
+    }
+
+    private static String tensorDifference(Map<String, Tensor> base, Map<String, Tensor> other) {
+        for (Tensor t : base.values()) {
+            Tensor mine = other.get(t.name());
+            if (mine == null) {
+                return "has no tensor '" + t.name() + "'";
+            }
+            if (!Arrays.equals(mine.shape(), t.shape())) {
+                return "tensor '" + t.name() + "' has shape " + Arrays.toString(mine.shape()) + ", not "
+                        + Arrays.toString(t.shape());
+            }
+        }
+        for (String name : other.keySet()) {
+            if (!base.containsKey(name)) {
+                return "has an extra tensor '" + name + "'";
+            }
+        }
+        return null;
+    }
+
+    /** Token ids must mean the same tokens; a model without tokenizer.json is taken at the base's word. */
+    private static String vocabularyDifference(byte[] base, byte[] other) {
+        if (base == null || other == null) {
+            return null;
+        }
+        JsonNode a = json(new String(base, StandardCharsets.UTF_8)).path("model").path("vocab");
+        JsonNode b = json(new String(other, StandardCharsets.UTF_8)).path("model").path("vocab");
+        if (a.equals(b)) {
+            return null;
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = a.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().equals(b.get(e.getKey()))) {
+                return "tokenizer.json gives token '" + e.getKey() + "' the id " + b.get(e.getKey()) + ", not "
+                        + e.getValue();
+            }
+        }
+        return "tokenizer.json has " + b.size() + " tokens, not " + a.size();
+    }
+
+    private static JsonNode json(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (JsonProcessingException ex) {
+            return JSON.createObjectNode(); // ModelFolder.read has already parsed both; cannot happen
+        }
+    }
+}
