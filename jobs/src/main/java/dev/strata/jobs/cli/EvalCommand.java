@@ -46,9 +46,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Settings e = ParamOptions.read(spec, EvalParams.PARAMS);
-        EvalJob.Options options = new EvalJob.Options(models, null, String.join(",", e.get(EvalParams.TASKS)),
-                e.get(EvalParams.LIMIT), e.get(EvalParams.DATA_DIR), out, e.get(EvalParams.BATCH_TOKENS),
-                e.get(EvalParams.SHARD_EXAMPLES), scores);
+        EvalJob.Options options = EvalJob.Options.of(models, null, e, out, scores);
         try (Sessions.Lazy spark = Sessions.lazy(master, "eval")) {
             EvalJob.Result r = EvalJob.run(options, spark);
             LOG.info("eval: report in {}/eval/report.html", r.out());

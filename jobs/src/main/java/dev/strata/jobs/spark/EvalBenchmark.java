@@ -1,5 +1,6 @@
 package dev.strata.jobs.spark;
 
+import dev.strata.pipeline.eval.DataHalf;
 import dev.strata.pipeline.eval.TaskScorer;
 import dev.strata.pipeline.eval.task.ChoiceTask;
 import dev.strata.pipeline.eval.task.ChoiceTask.Example;
@@ -110,7 +111,7 @@ public final class EvalBenchmark {
             double best = 0;
             for (int run = 0; run < RUNS; run++) {
                 long start = System.nanoTime();
-                EvalJob.run(new EvalJob.Options(List.of(model), null, task, limit, dataDir, scratch.resolve("run" + run).toString(),
+                EvalJob.run(new EvalJob.Options(List.of(model), null, task, limit, DataHalf.ALL, dataDir, scratch.resolve("run" + run).toString(),
                         batchTokens, TaskScorer.GROUP * 2, null), () -> session);
                 best = Math.max(best, limit / ((System.nanoTime() - start) / 1e9));
             }

@@ -8,6 +8,7 @@ import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.io.ModelFiles;
 import dev.strata.jobs.io.RunFolder;
 import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.eval.DataHalf;
 import dev.strata.pipeline.eval.EvalParams;
 import dev.strata.pipeline.settings.Settings;
 import dev.strata.pipeline.util.Require;
@@ -82,14 +83,22 @@ public final class EvalJob {
      * @param models model folders; the first is the original the others are compared with
      * @param tasks comma-separated task names, or "all"
      * @param limit examples per task (windows for text tasks), null for all
+     * @param half which half of each task's data (examples, or text) is evaluated
      * @param dataDir the local folder holding the task data (../shared/data's layout)
      * @param shardExamples examples of a choice task per Spark task (rounded up to whole batching groups)
      * @param scores a calibration run (or a scores folder holding summary.json) whose layer scores the HTML report
      *     charts, or null
      * @param labels the models' names in the report, in the order of {@code models}; null to name them by folder
      */
-    public record Options(List<String> models, List<String> labels, String tasks, Integer limit, String dataDir, String out, int batchTokens,
-            int shardExamples, String scores) {
+    public record Options(List<String> models, List<String> labels, String tasks, Integer limit, DataHalf half,
+            String dataDir, String out, int batchTokens, int shardExamples, String scores) {
+
+        /** The options of an evaluation with the settings {@code e} ({@link EvalParams}). */
+        public static Options of(List<String> models, List<String> labels, Settings e, String out, String scores) {
+            return new Options(models, labels, String.join(",", e.get(EvalParams.TASKS)), e.get(EvalParams.LIMIT),
+                    e.get(EvalParams.HALF), e.get(EvalParams.DATA_DIR), out, e.get(EvalParams.BATCH_TOKENS),
+                    e.get(EvalParams.SHARD_EXAMPLES), scores);
+        }
     }
 
     /** @param markdown the content of OUT/eval/report.md */
@@ -128,7 +137,7 @@ public final class EvalJob {
         }
         Map<String, List<Example>> examples = new LinkedHashMap<>();
         Map<String, String> texts = new LinkedHashMap<>();
-        read(tasks, dataDir, o.limit(), examples, texts);
+        read(tasks, dataDir, o.half(), o.limit(), examples, texts);
         Map<String, LlamaConfig> configs = new LinkedHashMap<>();
         for (String m : models) {
             configs.put(m, ModelFolder.readConfig(ModelFiles.localMetadata(HadoopFiles.path(m), HadoopFiles.configuration())));
@@ -140,6 +149,9 @@ public final class EvalJob {
         tasks.forEach(t -> inputs.withArray("tasks").add(t.name()));
         if (o.limit() != null) {
             inputs.put("limit", o.limit());
+        }
+        if (o.half() != DataHalf.ALL) {
+            inputs.put("half", o.half().id());
         }
         inputs.put("data_dir", dataDir.toString());
         try (RunFolder run = RunFolder.open(o.out(), "--out", "eval", inputs)) {
@@ -190,19 +202,22 @@ public final class EvalJob {
         if (!Files.isDirectory(dataDir)) {
             throw evaluate.invalid(EvalParams.DATA_DIR, given + ": not a directory");
         }
-        read(Tasks.parse(String.join(",", evaluate.get(EvalParams.TASKS))), dataDir, evaluate.get(EvalParams.LIMIT),
-                new LinkedHashMap<>(), new LinkedHashMap<>());
+        read(Tasks.parse(String.join(",", evaluate.get(EvalParams.TASKS))), dataDir, evaluate.get(EvalParams.HALF),
+                evaluate.get(EvalParams.LIMIT), new LinkedHashMap<>(), new LinkedHashMap<>());
     }
 
-    /** Reads every task's examples (the first {@code limit}) or text into {@code examples} and {@code texts}. */
-    private static void read(List<Task> tasks, java.nio.file.Path dataDir, Integer limit,
+    /**
+     * Reads every task's examples (the first {@code limit} of its {@code half}) or text (its {@code half}) into
+     * {@code examples} and {@code texts}.
+     */
+    private static void read(List<Task> tasks, java.nio.file.Path dataDir, DataHalf half, Integer limit,
             Map<String, List<Example>> examples, Map<String, String> texts) {
         for (Task t : tasks) {
             if (t instanceof ChoiceTask choice) {
-                List<Example> all = choice.read(dataDir);
+                List<Example> all = half.of(choice.read(dataDir));
                 examples.put(t.name(), List.copyOf(limit == null ? all : all.subList(0, Math.min(limit, all.size()))));
             } else {
-                texts.put(t.name(), ((TextTask) t).read(dataDir));
+                texts.put(t.name(), half.of(((TextTask) t).read(dataDir)));
             }
         }
     }

@@ -81,10 +81,9 @@ public final class RecipeRunner {
         Settings e = recipe.evaluate();
         String root = folder.root().toString();
         Path scores = driver.originalScoresFolder();
-        timed(RunLayout.EVAL, seconds, () -> EvalJob.run(new EvalJob.Options(models, names,
-                String.join(",", e.get(EvalParams.TASKS)), e.get(EvalParams.LIMIT), e.get(EvalParams.DATA_DIR),
-                root + "/" + RunLayout.EVAL, e.get(EvalParams.BATCH_TOKENS), e.get(EvalParams.SHARD_EXAMPLES),
-                HadoopFiles.exists(scores, folder.configuration()) ? scores.toString() : null), spark));
+        timed(RunLayout.EVAL, seconds, () -> EvalJob.run(EvalJob.Options.of(models, names, e,
+                root + "/" + RunLayout.EVAL, HadoopFiles.exists(scores, folder.configuration()) ? scores.toString()
+                        : null), spark));
         timed(RunLayout.EXPORT, seconds, () -> folder.once(RunLayout.EXPORT, () -> {
             Path staged = folder.staging(RunLayout.EXPORT);
             ModelFiles.write(ModelFolder.read(ModelFiles.local(HadoopFiles.path(exported.model().address()),

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.strata.pipeline.eval.DataHalf;
 import dev.strata.pipeline.eval.Metrics;
 import dev.strata.pipeline.eval.OptionScore;
 import dev.strata.pipeline.eval.Stability;
@@ -52,7 +53,7 @@ class EvalJobTest {
     }
 
     private static EvalJob.Result eval(String out, String tasks, Integer limit, int shard, String... models) {
-        return EvalJob.run(new EvalJob.Options(List.of(models), null, tasks, limit, DATA.toString(), dir.resolve(out).toString(),
+        return EvalJob.run(new EvalJob.Options(List.of(models), null, tasks, limit, DataHalf.ALL, DATA.toString(), dir.resolve(out).toString(),
                 2048, shard, null), () -> spark);
     }
 

@@ -22,7 +22,10 @@ public final class EvalParams {
             "Tokens per forward pass.").flag("--batch-tokens").check(Param.atLeast(1));
     public static final Param<Integer> SHARD_EXAMPLES = Param.integer("evaluate.shard_examples", 128,
             "Examples of a task per Spark task.").flag("--shard-examples").check(Param.atLeast(1));
-    public static final Params PARAMS = Params.of(TASKS, LIMIT, DATA_DIR, BATCH_TOKENS, SHARD_EXAMPLES);
+    public static final Param<DataHalf> HALF = Param.choice("evaluate.half", DataHalf.values(), DataHalf.ALL,
+            "Which half of each task: all; first (even-numbered examples, the text before its middle line); second "
+                + "(the others): a model fine-tuned on one half is measured on the other.").flag("--half");
+    public static final Params PARAMS = Params.of(TASKS, LIMIT, HALF, DATA_DIR, BATCH_TOKENS, SHARD_EXAMPLES);
 
     private EvalParams() {
     }

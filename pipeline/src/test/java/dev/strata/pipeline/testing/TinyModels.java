@@ -15,6 +15,7 @@ public final class TinyModels {
     /** The shared real model (stories260K, Hugging Face layout). */
     public static final Path STORIES = Path.of("../../shared/models/stories260K").toAbsolutePath().normalize();
     public static final Path STORIES_LLAMA2C = STORIES.resolve("llama2c");
+    public static final Path DATA = Path.of("../../shared/data").toAbsolutePath().normalize();
     public static final Path TINYSTORIES_TEXT = Path.of("../../shared/data/tinystories/valid.txt").toAbsolutePath().normalize();
 
     private TinyModels() {
