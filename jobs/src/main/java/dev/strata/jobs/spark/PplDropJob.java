@@ -28,6 +28,20 @@ public final class PplDropJob {
     public record Result(double full, List<LayerScore> drops) {
     }
 
+    /** The perplexity of each of {@code models} on {@code windows}, one Spark task per model, in their order. */
+    public static List<Double> perplexities(SparkSession spark, List<String> models, List<int[]> windows, int batch) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Broadcast<List<int[]>> shared = jsc.broadcast(new ArrayList<>(windows));
+        List<Double> ppl = jsc.parallelize(models, models.size()).map(model -> {
+            TaskResources.useTaskThreads();
+            try (ModelCache.Lease lease = ModelCache.acquire(model, TaskResources.device())) {
+                return Perplexity.evaluateWindows(lease.model(), shared.value(), batch).perplexity();
+            }
+        }).collect();
+        shared.destroy();
+        return ppl;
+    }
+
     /** @param windows the evaluation windows (ascending ids), shipped to every task once */
     public static Result run(SparkSession spark, String model, int layers, List<TokenWindow> windows, int batch) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());

@@ -51,13 +51,18 @@ public final class RecipeRunner {
         try (RunDriver driver = RunDriver.open(recipe.run(), out != null ? out : recipe.out(), spark)) {
             recipe.methods().forEach(m -> driver.check(m.method(), m.settings()));
             EvalJob.check(recipe.evaluate());
-            return run(recipe, driver, spark);
+            Map<String, List<String>> texts = VariantMaker.texts(recipe.variants(), driver.folder(),
+                    java.nio.file.Path.of(recipe.evaluate().get(EvalParams.DATA_DIR)));
+            return run(recipe, driver, texts, spark);
         }
     }
 
-    private static Result run(Recipe recipe, RunDriver driver, Supplier<SparkSession> spark) {
+    private static Result run(Recipe recipe, RunDriver driver, Map<String, List<String>> variantTexts,
+            Supplier<SparkSession> spark) {
         RunFolder folder = driver.folder();
         Map<String, Double> seconds = new LinkedHashMap<>();
+        List<VariantMaker.Made> variants = recipe.variants().isEmpty() ? List.of() : timed("variants", seconds,
+                () -> VariantMaker.make(recipe.variants(), variantTexts, folder, recipe.run(), spark));
         List<Product> products = new ArrayList<>();
         List<Product> first = null;
         for (Recipe.Section m : recipe.methods()) {
@@ -96,7 +101,8 @@ public final class RecipeRunner {
         }));
         String evalReport = root + "/" + RunLayout.EVAL + "/" + EvalJob.REPORT;
         timed(RunLayout.REPORT, seconds, () -> folder.once(RunLayout.REPORT, () -> {
-            folder.writeText(folder.path("report.md"), report(recipe, folder, original, config, products, exported)
+            folder.writeText(folder.path("report.md"), report(recipe, folder, original, config, variants, products,
+                    exported)
                     + folder.readText(new Path(evalReport + "/report.md")));
             for (String file : List.of("report.html", "report.json")) {
                 folder.writeText(folder.path(file), folder.readText(new Path(evalReport + "/" + file)));
@@ -132,7 +138,7 @@ public final class RecipeRunner {
 
     /** What each model is and how it was trained; the evaluation's tables follow. */
     private static String report(Recipe recipe, RunFolder folder, String original, LlamaConfig config,
-            List<Product> products, Product exported) {
+            List<VariantMaker.Made> variants, List<Product> products, Product exported) {
         StringBuilder md = new StringBuilder("# ").append(recipe.name()).append("\n\n");
         md.append("Compressing ").append(recipe.run().get(RunParams.MODEL))
                 .append(", calibrated on ").append(recipe.run().get(RunParams.DATA))
@@ -140,6 +146,17 @@ public final class RecipeRunner {
         for (Recipe.Section m : recipe.methods()) {
             md.append("- **").append(m.method().name()).append("**: ").append(m.method().describe(m.settings()))
                     .append('\n');
+        }
+        if (!variants.isEmpty()) {
+            md.append("\n## Variants\n\nEach fine-tuned on the first half of its text; perplexity on the held-out "
+                    + "second half, never trained on.\n\n|Variant|Text|Loss (first -> last)|Steps|Held-out PPL, base|"
+                    + "Held-out PPL, variant|Folder|\n|---|---|---|---:|---:|---:|---|\n");
+            for (VariantMaker.Made v : variants) {
+                md.append(String.format(Locale.ROOT, "|%s|%s|%.4f -> %.4f|%d|%.3f|%.3f|%s|%n", v.variant().name(),
+                        v.variant().describe(), v.training().losses().first(), v.training().losses().last(),
+                        v.training().losses().steps(), v.basePerplexity(), v.tunedPerplexity(),
+                        relative(folder, v.model())));
+            }
         }
         md.append("\n|Model|Layers|Parameters|Kept|Folder|What was done|\n|---|---:|---:|---:|---|---|\n");
         md.append(row(original, config.numLayers(), config.parameterCount(), config, ".", "the model compressed"));
@@ -170,7 +187,11 @@ public final class RecipeRunner {
     }
 
     private static String relative(RunFolder folder, StoredModel model) {
+        return relative(folder, model.address());
+    }
+
+    private static String relative(RunFolder folder, String address) {
         String root = folder.root().toString() + "/";
-        return model.address().startsWith(root) ? model.address().substring(root.length()) : model.address();
+        return address.startsWith(root) ? address.substring(root.length()) : address;
     }
 }

@@ -10,6 +10,9 @@ package dev.strata.jobs.spark;
  * scores/METHOD/NAME/            the scores of another model a method scored (CoMe: the model after each merge)
  * models/METHOD/NAME/            every model a method made: an ordinary Hugging Face folder with plan.json
  * training/METHOD/NAME/          the layers each training task wrote, assembled into models/METHOD/NAME
+ * variants/texts/NAME/           a recipe's variant NAME: train.txt (the first half of its text), held-out.txt
+ * variants/NAME/                 its fine-tune (a run folder of its own: models/finetune/tuned is the variant)
+ * variants/gain/NAME             the stage measuring its gain (perplexity on held-out.txt, before and after)
  * eval/, model/, report.*        a recipe's evaluation, exported model and report
  * </pre>
  */
@@ -41,4 +44,22 @@ public final class RunLayout {
     public static String training(String name) {
         return "training/" + name;
     }
+
+    /** The texts a recipe's variant is fine-tuned on (train.txt) and measured on (held-out.txt). */
+    public static String variantTexts(String variant) {
+        return "variants/texts/" + variant;
+    }
+
+    /** The run folder of a recipe's variant's fine-tune. */
+    public static String variantRun(String variant) {
+        return "variants/" + variant;
+    }
+
+    /** The stage that measures a variant's gain on its held-out text. */
+    public static String variantGain(String variant) {
+        return "variants/gain/" + variant;
+    }
+
+    /** The variant model, inside its run folder. */
+    public static final String TUNED = "models/finetune/tuned";
 }

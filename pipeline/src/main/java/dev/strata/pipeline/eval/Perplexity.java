@@ -43,6 +43,12 @@ public final class Perplexity {
             throw new StrataException("--seq-len " + seqLen + " is above max_position_embeddings "
                     + model.config().maxPositions() + " of " + model.config().source());
         }
+        Result r = evaluateWindows(model, windows(tokens, seqLen), batchSize);
+        return new Result(tokens.length, r.windows(), r.seqLen(), r.predicted(), r.nll(), r.seconds());
+    }
+
+    /** A token stream cut into non-overlapping windows of {@code seqLen}, the last partial one dropped. */
+    public static List<int[]> windows(int[] tokens, int seqLen) {
         int windows = tokens.length / seqLen;
         if (windows == 0) {
             throw new StrataException("the text gives " + tokens.length + " tokens (BOS included), fewer than one window of " + seqLen);
@@ -51,8 +57,7 @@ public final class Perplexity {
         for (int w = 0; w < windows; w++) {
             cut.add(Arrays.copyOfRange(tokens, w * seqLen, (w + 1) * seqLen));
         }
-        Result r = evaluateWindows(model, cut, batchSize);
-        return new Result(tokens.length, r.windows(), r.seqLen(), r.predicted(), r.nll(), r.seconds());
+        return cut;
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.strata.pipeline.compress.CompressionMethod;
 import dev.strata.pipeline.compress.Methods;
 import dev.strata.pipeline.compress.RunParams;
 import dev.strata.pipeline.eval.EvalParams;
+import dev.strata.pipeline.tailor.Variant;
 import dev.strata.pipeline.settings.Settings;
 import dev.strata.pipeline.settings.YamlSection;
 import dev.strata.pipeline.StrataException;
@@ -23,13 +24,15 @@ import java.util.List;
  * @param methods the methods run, in order; the first one's smallest result is the exported model
  * @param evaluate the evaluation of the original and every result ({@link EvalParams})
  */
-public record Recipe(String name, String out, Settings run, List<Section> methods, Settings evaluate) {
+public record Recipe(String name, String out, Settings run, List<Variant> variants, List<Section> methods,
+        Settings evaluate) {
 
     /** One method of a recipe with its settings. */
     public record Section(CompressionMethod method, Settings settings) {
     }
 
     public Recipe {
+        variants = List.copyOf(variants);
         methods = List.copyOf(methods);
     }
 
@@ -45,10 +48,33 @@ public record Recipe(String name, String out, Settings run, List<Section> method
         }
         String out = root.string("out", "runs/" + name);
         Settings run = Settings.fromYaml(RunParams.PARAMS, root);
+        List<Variant> variants = variants(root);
         List<Section> methods = methods(root);
         Settings evaluate = Settings.fromYaml(EvalParams.PARAMS, root);
         root.finish();
-        return new Recipe(name, out, run, methods, evaluate);
+        return new Recipe(name, out, run, variants, methods, evaluate);
+    }
+
+    /** The fine-tuned variants the recipe makes (GPTailor's), by name: {@code variants: {NAME: {settings}}}. */
+    private static List<Variant> variants(YamlSection root) {
+        JsonNode all = root.value("variants");
+        if (all == null) {
+            return List.of();
+        }
+        if (!all.isObject() || all.isEmpty()) {
+            throw root.invalid("variants", "must map each variant's name to its settings, e.g. {wiki: {data: w.txt}}");
+        }
+        List<Variant> out = new ArrayList<>();
+        for (var it = all.fields(); it.hasNext();) {
+            var entry = it.next();
+            if (!entry.getKey().matches("[A-Za-z0-9_][A-Za-z0-9._-]*")) {
+                throw root.invalid("variants", "'" + entry.getKey() + "' must be a plain name (it names a folder)");
+            }
+            YamlSection section = root.nested(entry.getValue(), "variants." + entry.getKey());
+            out.add(new Variant(entry.getKey(), Settings.fromYaml(Variant.PARAMS, section)));
+            section.finish();
+        }
+        return out;
     }
 
     private static List<Section> methods(YamlSection root) {
