@@ -26,7 +26,14 @@ public record LayerOrigin(Kind kind, List<Source> sources) {
         /** A feed-forward network trained in place of a block (LLM-Streamline); its attention is zero. */
         REPLACEMENT_FFN,
         /** The layer before a removed block with a linear map folded into its down_proj (ReplaceMe). */
-        LINEAR_FOLD;
+        LINEAR_FOLD,
+        /** A fine-tuned variant's layer in place of the base's, unchanged (GPTailor); its source names the variant. */
+        VARIANT,
+        /**
+         * A parameter merge of the base's layer (the source without a variant) and variants' layers (GPTailor), by the
+         * step's merge method; each variant's coefficient is the lambda that scales the differences from the base.
+         */
+        PARAMETER_MERGE;
 
         public String id() {
             return Choices.id(this);
@@ -46,10 +53,15 @@ public record LayerOrigin(Kind kind, List<Source> sources) {
      * Channels kept from one original layer: KV groups and MLP neurons, by their index in that layer.
      *
      * @param coefficient the weight of this source in a parameter merge, or null where the layer is no such merge
+     * @param variant the fine-tuned variant whose copy of the layer this is (GPTailor), or null for the model's own
      */
-    public record Source(int originalLayer, int[] kvGroups, int[] mlpNeurons, Double coefficient) {
+    public record Source(int originalLayer, int[] kvGroups, int[] mlpNeurons, Double coefficient, Integer variant) {
         public Source(int originalLayer, int[] kvGroups, int[] mlpNeurons) {
-            this(originalLayer, kvGroups, mlpNeurons, null);
+            this(originalLayer, kvGroups, mlpNeurons, null, null);
+        }
+
+        public Source(int originalLayer, int[] kvGroups, int[] mlpNeurons, Double coefficient) {
+            this(originalLayer, kvGroups, mlpNeurons, coefficient, null);
         }
 
         /** An original layer stood for without any of its weights. */
@@ -60,12 +72,14 @@ public record LayerOrigin(Kind kind, List<Source> sources) {
         @Override
         public boolean equals(Object o) {
             return o instanceof Source s && s.originalLayer == originalLayer && Arrays.equals(s.kvGroups, kvGroups)
-                    && Arrays.equals(s.mlpNeurons, mlpNeurons) && java.util.Objects.equals(s.coefficient, coefficient);
+                    && Arrays.equals(s.mlpNeurons, mlpNeurons) && java.util.Objects.equals(s.coefficient, coefficient)
+                    && java.util.Objects.equals(s.variant, variant);
         }
 
         @Override
         public int hashCode() {
-            return 31 * (31 * originalLayer + Arrays.hashCode(kvGroups)) + Arrays.hashCode(mlpNeurons);
+            return 31 * (31 * (31 * originalLayer + Arrays.hashCode(kvGroups)) + Arrays.hashCode(mlpNeurons))
+                    + java.util.Objects.hashCode(variant);
         }
     }
 

@@ -134,6 +134,9 @@ public record Plan(int originalLayers, List<LayerOrigin> layers, List<PlanStep> 
                 if (s.coefficient() != null) {
                     source.put("coefficient", s.coefficient());
                 }
+                if (s.variant() != null) {
+                    source.put("variant", s.variant());
+                }
             }
         }
         ArrayNode stepArray = root.putArray("steps");
@@ -174,8 +177,13 @@ public record Plan(int originalLayers, List<LayerOrigin> layers, List<PlanStep> 
                     throw new StrataException(source + ": original_layer " + layer + " is outside 0.." + (original - 1));
                 }
                 JsonNode c = s.get("coefficient");
+                JsonNode v = s.get("variant");
+                if (v != null && !v.isNull() && !(v.canConvertToInt() && v.asInt() >= 0)) {
+                    throw new StrataException(source + ": field 'variant' must be an index (0 or more), got " + v);
+                }
                 sources.add(new LayerOrigin.Source(layer, intArray(s, "kv_groups", source),
-                        intArray(s, "mlp_neurons", source), c == null || c.isNull() ? null : c.asDouble()));
+                        intArray(s, "mlp_neurons", source), c == null || c.isNull() ? null : c.asDouble(),
+                        v == null || v.isNull() ? null : v.asInt()));
             }
             if (sources.isEmpty()) {
                 throw new StrataException(source + ": layer " + layers.size() + " has no sources");

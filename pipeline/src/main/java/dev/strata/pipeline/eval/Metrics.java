@@ -75,7 +75,8 @@ public final class Metrics {
         return mean(m, examples.stream().map(e -> correct(e, normalised) ? 1.0 : 0.0).toList());
     }
 
-    private static OptionScore gold(List<OptionScore> options) {
+    /** The gold option of one example's rows. */
+    public static OptionScore gold(List<OptionScore> options) {
         return options.stream().filter(OptionScore::gold).findFirst()
                 .orElseThrow(() -> new StrataException("example " + options.get(0).example() + " of "
                         + options.get(0).task() + " has no gold option"));

@@ -2,6 +2,9 @@ package dev.strata.pipeline.forward;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.strata.pipeline.model.LlamaConfig;
+import dev.strata.pipeline.model.LlamaLayout.LayerTensor;
+import java.util.function.Function;
 
 /**
  * One pre-norm Llama decoder layer: h = x + attention(norm(x)); out = h + mlp(norm(h)). Layers are values:
@@ -15,6 +18,33 @@ public record DecoderLayer(RmsNorm inputNorm, Attention attention, RmsNorm postA
      * @param mlpActivation the MLP intermediate, or null when not captured
      */
     public record Output(NDArray hidden, NDArray attentionOutput, NDArray mlpActivation) {
+    }
+
+    /** A layer of {@code config}'s shapes from its nine weights, by kind. */
+    public static DecoderLayer of(LlamaConfig config, Function<LayerTensor, NDArray> weights) {
+        float eps = (float) config.rmsNormEps();
+        return new DecoderLayer(new RmsNorm(weights.apply(LayerTensor.INPUT_NORM), eps),
+                new Attention(weights.apply(LayerTensor.Q_PROJ), weights.apply(LayerTensor.K_PROJ),
+                        weights.apply(LayerTensor.V_PROJ), weights.apply(LayerTensor.O_PROJ), config.numHeads(),
+                        config.numKvHeads(), config.headDim()),
+                new RmsNorm(weights.apply(LayerTensor.POST_ATTENTION_NORM), eps),
+                new Mlp(weights.apply(LayerTensor.GATE_PROJ), weights.apply(LayerTensor.UP_PROJ),
+                        weights.apply(LayerTensor.DOWN_PROJ)));
+    }
+
+    /** The weight of one kind: the inverse of {@link #of}. */
+    public NDArray weight(LayerTensor kind) {
+        return switch (kind) {
+            case INPUT_NORM -> inputNorm.weight();
+            case Q_PROJ -> attention.wq();
+            case K_PROJ -> attention.wk();
+            case V_PROJ -> attention.wv();
+            case O_PROJ -> attention.wo();
+            case POST_ATTENTION_NORM -> postAttentionNorm.weight();
+            case GATE_PROJ -> mlp.gate();
+            case UP_PROJ -> mlp.up();
+            case DOWN_PROJ -> mlp.down();
+        };
     }
 
     /**

@@ -64,19 +64,12 @@ public final class LlamaModel implements AutoCloseable {
         NDManager manager = NDManager.newBaseManager(device, Devices.engine().getEngineName());
         try {
             NDArray embeddings = array(manager, checkpoint.tensor(LlamaLayout.EMBED));
-            float eps = (float) c.rmsNormEps();
             List<DecoderLayer> layers = new ArrayList<>();
             for (int l = 0; l < c.numLayers(); l++) {
                 int layer = l;
-                java.util.function.Function<LayerTensor, NDArray> w = t -> array(manager, checkpoint.tensor(t.name(layer)));
-                layers.add(new DecoderLayer(
-                        new RmsNorm(w.apply(LayerTensor.INPUT_NORM), eps),
-                        new Attention(w.apply(LayerTensor.Q_PROJ), w.apply(LayerTensor.K_PROJ), w.apply(LayerTensor.V_PROJ),
-                                w.apply(LayerTensor.O_PROJ), c.numHeads(), c.numKvHeads(), c.headDim()),
-                        new RmsNorm(w.apply(LayerTensor.POST_ATTENTION_NORM), eps),
-                        new Mlp(w.apply(LayerTensor.GATE_PROJ), w.apply(LayerTensor.UP_PROJ), w.apply(LayerTensor.DOWN_PROJ))));
+                layers.add(DecoderLayer.of(c, t -> array(manager, checkpoint.tensor(t.name(layer)))));
             }
-            RmsNorm finalNorm = new RmsNorm(array(manager, checkpoint.tensor(LlamaLayout.FINAL_NORM)), eps);
+            RmsNorm finalNorm = new RmsNorm(array(manager, checkpoint.tensor(LlamaLayout.FINAL_NORM)), (float) c.rmsNormEps());
             NDArray lmHead = c.tieWordEmbeddings() ? embeddings : array(manager, checkpoint.tensor(LlamaLayout.LM_HEAD));
             Rope rope = new Rope(manager, c.headDim(), c.maxPositions(), c.ropeTheta());
             return new LlamaModel(c, manager, true, embeddings, layers, finalNorm, lmHead, rope, checkpoint.assets());
@@ -123,6 +116,11 @@ public final class LlamaModel implements AutoCloseable {
 
     public List<DecoderLayer> layers() {
         return layers;
+    }
+
+    /** The side files the model was read with (tokenizer, generation config), by file name. */
+    public Map<String, byte[]> assets() {
+        return assets;
     }
 
     public Device device() {
@@ -290,18 +288,9 @@ public final class LlamaModel implements AutoCloseable {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         tensors.put(LlamaLayout.EMBED, tensor(LlamaLayout.EMBED, storage, embeddings));
         for (int l = 0; l < layers.size(); l++) {
-            DecoderLayer layer = layers.get(l);
-            Attention a = layer.attention();
-            Mlp m = layer.mlp();
-            put(tensors, LayerTensor.INPUT_NORM, l, storage, layer.inputNorm().weight());
-            put(tensors, LayerTensor.Q_PROJ, l, storage, a.wq());
-            put(tensors, LayerTensor.K_PROJ, l, storage, a.wk());
-            put(tensors, LayerTensor.V_PROJ, l, storage, a.wv());
-            put(tensors, LayerTensor.O_PROJ, l, storage, a.wo());
-            put(tensors, LayerTensor.POST_ATTENTION_NORM, l, storage, layer.postAttentionNorm().weight());
-            put(tensors, LayerTensor.GATE_PROJ, l, storage, m.gate());
-            put(tensors, LayerTensor.UP_PROJ, l, storage, m.up());
-            put(tensors, LayerTensor.DOWN_PROJ, l, storage, m.down());
+            for (LayerTensor t : LayerTensor.values()) {
+                put(tensors, t, l, storage, layers.get(l).weight(t));
+            }
         }
         tensors.put(LlamaLayout.FINAL_NORM, tensor(LlamaLayout.FINAL_NORM, storage, finalNorm.weight()));
         if (!config.tieWordEmbeddings()) {

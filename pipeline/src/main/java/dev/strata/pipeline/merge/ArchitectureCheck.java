@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.strata.pipeline.model.Checkpoint;
+import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.Tensor;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -15,7 +16,7 @@ import java.util.Set;
  * Whether two models can be merged element by element: the same config (but for how the weights are stored, and
  * the layer count when layers are sliced), the same tensors with the same shapes, and the same vocabulary.
  */
-final class ArchitectureCheck {
+public final class ArchitectureCheck {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Keys about storage or provenance, not the architecture. */
     private static final Set<String> IGNORED = Set.of("torch_dtype", "dtype", "_name_or_path", "transformers_version");
@@ -37,6 +38,16 @@ final class ArchitectureCheck {
             }
         }
         return vocabularyDifference(base.assets().get("tokenizer.json"), other.assets().get("tokenizer.json"));
+    }
+
+    /** The first difference of {@code other}'s config from {@code base}'s (storage aside), as a phrase, or null. */
+    public static String configDifference(LlamaConfig base, LlamaConfig other, boolean sameLayerCount) {
+        return configDifference(json(base.toJson()), json(other.toJson()), sameLayerCount);
+    }
+
+    /** The first difference of {@code other}'s tokenizer.json vocabulary from {@code base}'s, as a phrase, or null. */
+    public static String vocabularyDifference(Map<String, byte[]> baseAssets, Map<String, byte[]> otherAssets) {
+        return vocabularyDifference(baseAssets.get("tokenizer.json"), otherAssets.get("tokenizer.json"));
     }
 
     private static String configDifference(JsonNode base, JsonNode other, boolean sameLayerCount) {

@@ -134,6 +134,24 @@ public final class Settings {
         return (T) values.get(p.key());
     }
 
+    /**
+     * These settings with {@code p} set to {@code value}, checked as a given value is: for a value chosen in code
+     * rather than written (a search's coefficient per layer).
+     */
+    public <T> Settings with(Param<T> p, T value) {
+        if (!values.containsKey(p.key())) {
+            throw new IllegalArgumentException("no setting " + p.key() + " here");
+        }
+        Map<String, Object> copy = new LinkedHashMap<>(values);
+        put(p, value, copy, source);
+        return new Settings(params, copy, source);
+    }
+
+    /** True when {@code p} is one of these settings. */
+    public boolean has(Param<?> p) {
+        return values.containsKey(p.key());
+    }
+
     /** An error about {@code p}'s value: its name as the source spells it, then {@code problem}. */
     public StrataException invalid(Param<?> p, String problem) {
         return source.error(p, problem);

@@ -56,7 +56,27 @@ class PlanTest {
         StrataException kind = assertThrows(StrataException.class, () -> Plan.parse(plan.toJson()
                 .replace("\"replacement-ffn\"", "\"hologram\""), "p.json"));
         assertEquals("p.json: layer 2: kind 'hologram' is not known (expected one of original, concat-merge, "
-                + "replacement-layer, replacement-ffn, linear-fold)", kind.getMessage());
+                + "replacement-layer, replacement-ffn, linear-fold, variant, parameter-merge)", kind.getMessage());
+    }
+
+    @Test
+    void tailoredLayersReadBackWithTheirVariantsAndLambda() {
+        int[] groups = LayerOrigin.all(2);
+        int[] neurons = LayerOrigin.all(48);
+        LayerOrigin variant = new LayerOrigin(LayerOrigin.Kind.VARIANT,
+                List.of(new LayerOrigin.Source(0, groups, neurons, null, 1)));
+        LayerOrigin merged = new LayerOrigin(LayerOrigin.Kind.PARAMETER_MERGE, List.of(
+                new LayerOrigin.Source(3, groups, neurons), new LayerOrigin.Source(3, groups, neurons, 0.5, 0),
+                new LayerOrigin.Source(3, groups, neurons, 0.5, 1)));
+        Plan plan = new Plan(6, List.of(variant, LayerOrigin.original(1, 2, 48), merged), List.of());
+        String json = plan.toJson();
+        assertEquals(plan, Plan.parse(json, "plan.json"));
+        // a layer of the model's own has no variant field: plans written before variants read the same
+        assertEquals(3, json.split("\"variant\" :", -1).length - 1);
+        assertEquals(Plan.identity(config), Plan.parse(Plan.identity(config).toJson(), "plan.json"));
+        StrataException bad = assertThrows(StrataException.class,
+                () -> Plan.parse(json.replace("\"variant\" : 1", "\"variant\" : -1"), "p.json"));
+        assertEquals("p.json: field 'variant' must be an index (0 or more), got -1", bad.getMessage());
     }
 
     @Test

@@ -1,0 +1,73 @@
+package dev.strata.pipeline.tailor;
+
+import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.eval.OptionScore;
+import dev.strata.pipeline.eval.TaskScorer;
+import dev.strata.pipeline.eval.task.ChoiceTask;
+import dev.strata.pipeline.eval.task.Task;
+import dev.strata.pipeline.eval.task.TextTask;
+import dev.strata.pipeline.forward.LlamaModel;
+import dev.strata.pipeline.tokenize.Tokenizer;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Scores candidates on a budget of each task: the first N examples of a choice task, the first N windows of a
+ * text task, as the evaluation scores them ({@link TaskScorer}). What every candidate shares is computed once:
+ * a task's examples, a text's tokens, and the base's rows of the windows a text task's ratio divides by.
+ */
+public final class CandidateEvaluator {
+    private final LlamaModel base;
+    private final Tokenizer tokenizer;
+    private final Path dataDir;
+    private final int batchTokens;
+    private final Map<String, List<ChoiceTask.Example>> examples = new HashMap<>();
+    private final Map<String, int[]> texts = new HashMap<>();
+    private final Map<String, List<OptionScore>> baseRows = new HashMap<>();
+
+    /**
+     * @param tokenizer the base's (a candidate's layers share its vocabulary); the caller closes it
+     * @param batchTokens tokens per forward pass
+     */
+    public CandidateEvaluator(LlamaModel base, Tokenizer tokenizer, Path dataDir, int batchTokens) {
+        this.base = base;
+        this.tokenizer = tokenizer;
+        this.dataDir = dataDir;
+        this.batchTokens = batchTokens;
+    }
+
+    /** The figures of {@code candidate} on the first {@code budget} examples (windows of a text) of {@code task}. */
+    public TaskFigures figures(LlamaModel candidate, Task task, int budget) {
+        if (budget < 1) {
+            throw new StrataException(task.name() + ": a budget of " + budget + " examples scores nothing");
+        }
+        TaskScorer scorer = new TaskScorer(candidate, tokenizer, batchTokens);
+        if (task instanceof ChoiceTask choice) {
+            List<ChoiceTask.Example> all = examples(choice);
+            return TaskFigures.ofChoices(choice, scorer.score(choice, all.subList(0, Math.min(budget, all.size()))));
+        }
+        TextTask text = (TextTask) task;
+        int[] tokens = tokens(text);
+        int windows = Math.min(budget, TaskScorer.windows(tokens.length, base.config().maxPositions()));
+        if (windows == 0) {
+            throw new StrataException(task.name() + ": " + tokens.length + " tokens, fewer than one window of "
+                    + base.config().maxPositions());
+        }
+        return TaskFigures.ofText(text, scorer.score(text, tokens, 0, windows), baseRows(text, tokens, windows));
+    }
+
+    private synchronized List<ChoiceTask.Example> examples(ChoiceTask task) {
+        return examples.computeIfAbsent(task.name(), k -> task.read(dataDir));
+    }
+
+    private synchronized int[] tokens(TextTask task) {
+        return texts.computeIfAbsent(task.name(), k -> tokenizer.encodeWithBos(task.read(dataDir)));
+    }
+
+    private synchronized List<OptionScore> baseRows(TextTask task, int[] tokens, int windows) {
+        return baseRows.computeIfAbsent(task.name() + "@" + windows,
+                k -> new TaskScorer(base, tokenizer, batchTokens).score(task, tokens, 0, windows));
+    }
+}
