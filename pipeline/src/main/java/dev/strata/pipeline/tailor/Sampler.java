@@ -17,7 +17,7 @@ public interface Sampler {
     default List<Genotype> sampleExactly(int count, History history, Random random) {
         List<Genotype> out = sample(count, history, random);
         if (out.size() != count) {
-            throw new StrataException(getClass().getSimpleName() + " gave " + out.size() + " genotypes, asked " + count);
+            throw new StrataException("the sampler gave " + out.size() + " genotypes, asked " + count);
         }
         return out;
     }
