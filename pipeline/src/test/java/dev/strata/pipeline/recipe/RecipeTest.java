@@ -128,6 +128,18 @@ class RecipeTest {
                 + "(letters, digits, '.', '_', '-'; no path); give 'out' to choose the run folder");
         assertError("name: .hidden\n" + ok + "methods: [{bi: {layers: 1}}]\n", "'name' '.hidden' must be a plain name "
                 + "(letters, digits, '.', '_', '-'; no path); give 'out' to choose the run folder");
+        String bi = "methods: [{bi: {layers: 1}}]\n";
+        assertError(ok + "variants: {wiki: {}}\n" + bi,
+                "'variants.wiki.data' or 'variants.wiki.tasks': give exactly one of them");
+        assertError(ok + "variants: {wiki: {data: w.txt, tasks: [copa]}}\n" + bi,
+                "'variants.wiki.data' or 'variants.wiki.tasks': give exactly one of them");
+        assertError(ok + "variants: {../w: {data: w.txt}}\n" + bi,
+                "'variants' '../w' must be a plain name (it names a folder)");
+        assertError(ok + "variants: {qa: {tasks: [mmlu]}}\n" + bi, "'variants.qa.tasks' 'mmlu' is not a task (known: "
+                + "piqa, hellaswag, winogrande, arc_easy, arc_challenge, boolq, openbookqa, copa, siqa, lambada, "
+                + "wikitext, tinystories, or all)");
+        assertError(ok + "variants: {qa: {tasks: [copa], training: {epochs: 0}}}\n" + bi,
+                "'variants.qa.training.epochs' must be at least 1, got 0");
         assertError("model: [unclosed\n", "not valid YAML: ");
     }
 
