@@ -19,8 +19,9 @@ import org.apache.logging.log4j.Logger;
  * least recently used models beyond {@link #CAPACITY} are closed once no task holds them.
  */
 public final class ModelCache {
-    /** Models kept loaded at most (beyond those in use). */
+    /** Models kept loaded at most (beyond those in use), unless a task needs more at once ({@link #keepAtLeast}). */
     public static final int CAPACITY = 2;
+    private static int capacity = CAPACITY;
     private static final Logger LOG = LogManager.getLogger(ModelCache.class);
     private static final Map<String, Entry> MODELS = new LinkedHashMap<>(8, 0.75f, true);
 
@@ -84,9 +85,19 @@ public final class ModelCache {
         }
     }
 
+    /**
+     * Keeps at least {@code models} models loaded from now on: a task that uses several at once (a base and its
+     * variants) would otherwise evict, at the end of each task, models the next task loads again.
+     */
+    public static void keepAtLeast(int models) {
+        synchronized (MODELS) {
+            capacity = Math.max(capacity, models);
+        }
+    }
+
     private static void evictBeyondCapacity() {
         Iterator<Entry> oldestFirst = MODELS.values().iterator();
-        int excess = MODELS.size() - CAPACITY;
+        int excess = MODELS.size() - capacity;
         while (excess > 0 && oldestFirst.hasNext()) {
             Entry e = oldestFirst.next();
             oldestFirst.remove();

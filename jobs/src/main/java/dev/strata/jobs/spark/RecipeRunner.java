@@ -63,6 +63,7 @@ public final class RecipeRunner {
         Map<String, Double> seconds = new LinkedHashMap<>();
         List<VariantMaker.Made> variants = recipe.variants().isEmpty() ? List.of() : timed("variants", seconds,
                 () -> VariantMaker.make(recipe.variants(), variantTexts, folder, recipe.run(), spark));
+        variants.forEach(v -> driver.nameModel(v.variant().name(), v.model()));
         List<Product> products = new ArrayList<>();
         List<Product> first = null;
         for (Recipe.Section m : recipe.methods()) {

@@ -14,6 +14,7 @@ import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.compress.Compressed;
 import dev.strata.pipeline.compress.CompressionMethod;
 import dev.strata.pipeline.compress.CompressionRun;
+import dev.strata.pipeline.compress.ModelTask;
 import dev.strata.pipeline.compress.Need;
 import dev.strata.pipeline.compress.Plan;
 import dev.strata.pipeline.compress.Product;
@@ -65,6 +66,8 @@ public final class RunDriver implements AutoCloseable {
     private final CalibrationWindows calibration;
     private final Path scoresFrom;
     private final Map<String, LayerScores> scores = new HashMap<>();
+    /** Models given to methods by name (a recipe's variants). */
+    private final Map<String, String> named = new LinkedHashMap<>();
 
     private RunDriver(Settings settings, RunFolder folder, Supplier<SparkSession> spark, String model,
             java.nio.file.Path metadata, LlamaConfig config, CalibrationWindows calibration, Path scoresFrom) {
@@ -190,6 +193,53 @@ public final class RunDriver implements AutoCloseable {
     public CompressionRun runFor(String name, ObjectNode identity) {
         folder.claim(name, identity, "--out");
         return new MethodRun(name, false);
+    }
+
+    /** Lets methods name the model at {@code address} by {@code name} (a recipe's variant). */
+    public void nameModel(String name, String address) {
+        named.put(name, address);
+    }
+
+    String modelNamed(String nameOrFolder) {
+        String address = named.get(nameOrFolder);
+        return address != null ? address : HadoopFiles.path(nameOrFolder).toString();
+    }
+
+    /** Runs model tasks as Spark tasks, one each, results in their order. */
+    <R extends java.io.Serializable> List<R> runTasks(String label, List<? extends ModelTask<R>> tasks) {
+        if (tasks.isEmpty()) {
+            return List.of();
+        }
+        List<ModelTask<R>> all = new ArrayList<>(tasks);
+        LOG.info("{}: {} Spark tasks", label, all.size());
+        return org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.get().sparkContext())
+                .parallelize(all, all.size()).map(RunDriver::runHere).collect();
+    }
+
+    /** One model task on this JVM: its models leased from the JVM's cache for the task's time. */
+    private static <R extends java.io.Serializable> R runHere(ModelTask<R> task) {
+        TaskResources.useTaskThreads();
+        ModelCache.keepAtLeast(task.models().size());
+        Configuration conf = HadoopFiles.configuration();
+        List<ModelCache.Lease> leases = new ArrayList<>();
+        try {
+            List<dev.strata.pipeline.forward.LlamaModel> models = new ArrayList<>();
+            List<java.nio.file.Path> folders = new ArrayList<>();
+            for (String address : task.models()) {
+                ModelCache.Lease lease = ModelCache.acquire(address, TaskResources.device());
+                leases.add(lease);
+                models.add(lease.model());
+                folders.add(ModelFiles.local(HadoopFiles.path(address), conf));
+            }
+            return task.run(models, folders);
+        } finally {
+            leases.forEach(ModelCache.Lease::close);
+        }
+    }
+
+    /** A record-only step of a method (stage steps/NAME). */
+    JsonNode step(String name, Supplier<ObjectNode> work) {
+        return folder.once(RunLayout.step(name), work);
     }
 
     /** The windows of the calibration text drawn {@code samples} at a time (null: the calibration windows). */
@@ -441,6 +491,21 @@ public final class RunDriver implements AutoCloseable {
         @Override
         public StoredModel train(String name, StoredModel student, List<TrainingTask> tasks, Integer samples) {
             return RunDriver.this.train(method, method + "/" + name, student, tasks, samples);
+        }
+
+        @Override
+        public <R extends java.io.Serializable> List<R> runTasks(String label, List<? extends ModelTask<R>> tasks) {
+            return RunDriver.this.runTasks(method + " " + label, tasks);
+        }
+
+        @Override
+        public JsonNode step(String name, Supplier<ObjectNode> work) {
+            return RunDriver.this.step(method + "/" + name, work);
+        }
+
+        @Override
+        public String modelNamed(String nameOrFolder) {
+            return RunDriver.this.modelNamed(nameOrFolder);
         }
     }
 }

@@ -10,6 +10,7 @@ package dev.strata.jobs.spark;
  * scores/METHOD/NAME/            the scores of another model a method scored (CoMe: the model after each merge)
  * models/METHOD/NAME/            every model a method made: an ordinary Hugging Face folder with plan.json
  * training/METHOD/NAME/          the layers each training task wrote, assembled into models/METHOD/NAME
+ * steps/METHOD/NAME              (a stage without files) a step of a method recorded in run.json: a search's round
  * variants/texts/NAME/           a recipe's variant NAME: train.txt (the first half of its text), held-out.txt
  * variants/NAME/                 its fine-tune (a run folder of its own: models/finetune/tuned is the variant)
  * variants/gain/NAME             the stage measuring its gain (perplexity on held-out.txt, before and after)
@@ -43,6 +44,11 @@ public final class RunLayout {
 
     public static String training(String name) {
         return "training/" + name;
+    }
+
+    /** A method's step whose product is its record in run.json alone (a round of a search). */
+    public static String step(String name) {
+        return "steps/" + name;
     }
 
     /** The texts a recipe's variant is fine-tuned on (train.txt) and measured on (held-out.txt). */

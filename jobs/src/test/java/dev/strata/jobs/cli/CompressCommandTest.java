@@ -57,7 +57,7 @@ class CompressCommandTest {
             }
         }
         assertEquals("strata: error: METHOD 'nope' is not a method (expected one of come, bi, ppl-drop, streamline, "
-                + "replaceme)", CliRun.of("methods", "nope").lastErrLine());
+                + "replaceme, tailor)", CliRun.of("methods", "nope").lastErrLine());
     }
 
     @Test

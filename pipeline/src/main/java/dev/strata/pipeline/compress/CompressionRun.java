@@ -50,4 +50,21 @@ public interface CompressionRun {
      *     the calibration windows themselves
      */
     StoredModel train(String name, StoredModel student, List<TrainingTask> tasks, Integer samples);
+
+    /**
+     * Runs {@code tasks} where the models are, each in its own Spark task (their models loaded once per executor),
+     * and returns their results in the order of the tasks.
+     *
+     * @param label names the work in progress lines
+     */
+    <R extends java.io.Serializable> List<R> runTasks(String label, List<? extends ModelTask<R>> tasks);
+
+    /**
+     * A step of the method whose product is its record alone (a round of a search): made by {@code work} unless the
+     * run has it, else read back, so that a rerun continues where the last one stopped.
+     */
+    com.fasterxml.jackson.databind.JsonNode step(String name, Supplier<com.fasterxml.jackson.databind.node.ObjectNode> work);
+
+    /** The address of a model a method is given by name or folder (a recipe's variant by its name, or a folder). */
+    String modelNamed(String nameOrFolder);
 }

@@ -18,6 +18,7 @@ public final class Methods {
         register(LayerPruning.sleb());
         register(new Streamline());
         register(new ReplaceMe());
+        register(new dev.strata.pipeline.tailor.Tailor());
     }
 
     private Methods() {

@@ -8,6 +8,7 @@ import dev.strata.pipeline.eval.task.Task;
 import dev.strata.pipeline.eval.task.TextTask;
 import dev.strata.pipeline.forward.LlamaModel;
 import dev.strata.pipeline.tokenize.Tokenizer;
+import dev.strata.pipeline.eval.DataHalf;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -23,6 +24,7 @@ public final class CandidateEvaluator {
     private final Tokenizer tokenizer;
     private final Path dataDir;
     private final int batchTokens;
+    private final DataHalf half;
     private final Map<String, List<ChoiceTask.Example>> examples = new HashMap<>();
     private final Map<String, int[]> texts = new HashMap<>();
     private final Map<String, List<OptionScore>> baseRows = new HashMap<>();
@@ -30,12 +32,14 @@ public final class CandidateEvaluator {
     /**
      * @param tokenizer the base's (a candidate's layers share its vocabulary); the caller closes it
      * @param batchTokens tokens per forward pass
+     * @param half the half of each task's data scored (the search scores the half no variant was trained on)
      */
-    public CandidateEvaluator(LlamaModel base, Tokenizer tokenizer, Path dataDir, int batchTokens) {
+    public CandidateEvaluator(LlamaModel base, Tokenizer tokenizer, Path dataDir, int batchTokens, DataHalf half) {
         this.base = base;
         this.tokenizer = tokenizer;
         this.dataDir = dataDir;
         this.batchTokens = batchTokens;
+        this.half = half;
     }
 
     /** The figures of {@code candidate} on the first {@code budget} examples (windows of a text) of {@code task}. */
@@ -59,11 +63,11 @@ public final class CandidateEvaluator {
     }
 
     private synchronized List<ChoiceTask.Example> examples(ChoiceTask task) {
-        return examples.computeIfAbsent(task.name(), k -> task.read(dataDir));
+        return examples.computeIfAbsent(task.name(), k -> half.of(task.read(dataDir)));
     }
 
     private synchronized int[] tokens(TextTask task) {
-        return texts.computeIfAbsent(task.name(), k -> tokenizer.encodeWithBos(task.read(dataDir)));
+        return texts.computeIfAbsent(task.name(), k -> tokenizer.encodeWithBos(half.of(task.read(dataDir))));
     }
 
     private synchronized List<OptionScore> baseRows(TextTask task, int[] tokens, int windows) {

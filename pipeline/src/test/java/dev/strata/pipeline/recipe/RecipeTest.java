@@ -107,7 +107,7 @@ class RecipeTest {
         assertError("- a\n- b\n", "the recipe must be a mapping of keys");
         assertError(ok, "'methods' is missing: list the methods to run, e.g. [{come: {layers: 1}}]");
         assertError(ok + "methods: [{prune: {layers: 1}}]\n",
-                "'methods' 'prune' is not a method (expected one of come, bi, ppl-drop, streamline, replaceme)");
+                "'methods' 'prune' is not a method (expected one of come, bi, ppl-drop, streamline, replaceme, tailor)");
         assertError(ok + "methods: [{bi: {layers: 1}}, {bi: {layers: 2}}]\n", "'methods' lists bi twice");
         assertError(ok + "methods: [{bi: {layers: 1}, come: {layers: 1}}]\n",
                 "'methods' must list one mapping per method ({name: {settings}}), got {\"bi\":{\"layers\":1},\"come\":{\"layers\":1}}");

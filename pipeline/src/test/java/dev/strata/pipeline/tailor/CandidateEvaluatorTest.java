@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import dev.strata.pipeline.eval.DataHalf;
 import dev.strata.pipeline.eval.EvalParams;
 import dev.strata.pipeline.eval.OptionScore;
 import dev.strata.pipeline.eval.TaskScorer;
@@ -75,7 +76,7 @@ class CandidateEvaluatorTest {
         double acc = correct / BUDGET;
         double goldPerToken = perToken / BUDGET;
 
-        CandidateEvaluator evaluator = new CandidateEvaluator(base, tokenizer, data, BATCH_TOKENS);
+        CandidateEvaluator evaluator = new CandidateEvaluator(base, tokenizer, data, BATCH_TOKENS, DataHalf.ALL);
         try (Candidate c = new CandidateAssembler(base, List.of()).assemble(baseOnly(5, -1))) {
             TaskFigures figures = evaluator.figures(c.model(), copa, BUDGET);
             assertEquals(BUDGET, figures.examples());
@@ -98,7 +99,7 @@ class CandidateEvaluatorTest {
     @Test
     void baseOnlyPerplexityRatioIsExactlyOneAndRemovalRaisesIt() {
         TextTask stories = (TextTask) Tasks.parse("tinystories").get(0);
-        CandidateEvaluator evaluator = new CandidateEvaluator(base, tokenizer, data, BATCH_TOKENS);
+        CandidateEvaluator evaluator = new CandidateEvaluator(base, tokenizer, data, BATCH_TOKENS, DataHalf.ALL);
         try (Candidate same = new CandidateAssembler(base, List.of()).assemble(baseOnly(5, -1));
                 Candidate pruned = new CandidateAssembler(base, List.of()).assemble(baseOnly(5, 2))) {
             TaskFigures figures = evaluator.figures(same.model(), stories, 3);

@@ -1,0 +1,78 @@
+package dev.strata.pipeline.tailor;
+
+import dev.strata.pipeline.compress.ModelTask;
+import dev.strata.pipeline.eval.DataHalf;
+import dev.strata.pipeline.eval.task.Task;
+import dev.strata.pipeline.eval.task.Tasks;
+import dev.strata.pipeline.forward.LlamaModel;
+import dev.strata.pipeline.merge.MergeOperators;
+import dev.strata.pipeline.tokenize.Tokenizer;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One trial of the search, run where the models are: the candidate is assembled from the base and the variants (the
+ * executor's loaded copies, layers taken unchanged not copied) and scored on the first {@code budget} examples of
+ * each task's half. Each JVM keeps one evaluator per base and data (the tasks' examples, tokens and the base's rows
+ * are computed once).
+ */
+public record TrialTask(String base, List<String> variants, String merge, Genotype genotype, int budget,
+        List<String> tasks, ChoiceObjective objective, String dataDir, DataHalf half, int batchTokens)
+        implements ModelTask<TrialTask.Outcome> {
+    private static final Map<String, CandidateEvaluator> EVALUATORS = new ConcurrentHashMap<>();
+
+    /** What a trial measured: the objectives (to minimise, one per task), each task's figures, and where and how long. */
+    public record Outcome(double[] objectives, List<TaskFigures> figures, double assemblySeconds,
+            double evaluationSeconds, String executor) implements java.io.Serializable {
+    }
+
+    public TrialTask {
+        variants = List.copyOf(variants);
+        tasks = List.copyOf(tasks);
+    }
+
+    @Override
+    public List<String> models() {
+        List<String> all = new java.util.ArrayList<>(List.of(base));
+        all.addAll(variants);
+        return all;
+    }
+
+    @Override
+    public Outcome run(List<LlamaModel> models, List<Path> folders) {
+        long start = System.nanoTime();
+        LlamaModel baseModel = models.get(0);
+        CandidateAssembler assembler = new CandidateAssembler(baseModel, models.subList(1, models.size()),
+                LayerMerge.defaults(MergeOperators.get(merge, "merge"), variants.size()));
+        try (Candidate candidate = assembler.assemble(genotype)) {
+            double assembled = (System.nanoTime() - start) / 1e9;
+            CandidateEvaluator evaluator = evaluator(baseModel, folders.get(0));
+            List<Task> scored = Tasks.parse(String.join(",", tasks));
+            double[] objectives = new double[scored.size()];
+            List<TaskFigures> figures = new java.util.ArrayList<>();
+            for (int t = 0; t < scored.size(); t++) {
+                TaskFigures f = evaluator.figures(candidate.model(), scored.get(t), budget);
+                figures.add(f);
+                objectives[t] = f.objective(objective);
+            }
+            return new Outcome(objectives, figures, assembled, (System.nanoTime() - start) / 1e9 - assembled, host());
+        }
+    }
+
+    private CandidateEvaluator evaluator(LlamaModel baseModel, Path baseFolder) {
+        String key = base + "@" + System.identityHashCode(baseModel) + "|" + dataDir + "|" + half + "|" + batchTokens;
+        return EVALUATORS.computeIfAbsent(key, k -> new CandidateEvaluator(baseModel,
+                Tokenizer.load(baseFolder, baseModel.config()), Path.of(dataDir), batchTokens, half));
+    }
+
+    private static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException ex) {
+            return "unknown";
+        }
+    }
+}
