@@ -504,6 +504,11 @@ public final class RunDriver implements AutoCloseable {
         }
 
         @Override
+        public LlamaConfig configOf(String address) {
+            return RunDriver.this.configOf(address);
+        }
+
+        @Override
         public String modelNamed(String nameOrFolder) {
             return RunDriver.this.modelNamed(nameOrFolder);
         }

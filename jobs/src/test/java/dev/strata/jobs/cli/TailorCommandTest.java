@@ -85,6 +85,39 @@ class TailorCommandTest {
         assertEquals(run.out(), again.out());
     }
 
+    @Test
+    void mistakesAreOneLineNamingTheSetting() throws Exception {
+        Path v0 = variant(0, 0.02f);
+        Path other = dir.resolve("other");
+        Files.createDirectories(other);
+        for (Path f : Files.list(v0).toList()) {
+            Files.copy(f, other.resolve(f.getFileName()));
+        }
+        Files.writeString(other.resolve("config.json"), Files.readString(other.resolve("config.json"))
+                .replaceFirst("\"rms_norm_eps\"\\s*:\\s*[0-9.eE-]+", "\"rms_norm_eps\": 0.001"));
+        Path out = dir.resolve("run");
+        String[] common = {"compress", "tailor", "--model", CliRun.STORIES.toString(), "--data",
+            CliRun.TINYSTORIES.toString(), "--out", out.toString(), "--seq-len", "128", "--samples", "8", "--master",
+            "local[1]", "--tasks", "copa", "--trials", "2", "--min-budget", "4", "--max-budget", "4"};
+        assertEquals("strata: error: --variants '" + other + "' does not match the model: config key 'rms_norm_eps' "
+                + "is 0.001, not 1.0E-5", run(common, "--layers", "1", "--variants", v0 + "," + other).lastErrLine());
+        assertEquals("strata: error: --layers 5 must lie in 1..4 (the model has 5 layers, and at least one must stay)",
+                run(common, "--layers", "5", "--variants", v0.toString()).lastErrLine());
+        assertEquals("strata: error: --merge 'mean' is not a merge operator (expected one of linear, task_arithmetic, "
+                + "ties, dare, slerp, passthrough)", run(common, "--layers", "1", "--variants", v0.toString(), "--merge",
+                "mean").lastErrLine());
+        assertEquals("strata: error: --optimiser 'cma' is not known (expected one of random, hyperband)",
+                run(common, "--layers", "1", "--variants", v0.toString(), "--optimiser", "cma").lastErrLine());
+    }
+
+    private static CliRun run(String[] common, String... more) {
+        List<String> args = new ArrayList<>(List.of(common));
+        args.addAll(List.of(more));
+        CliRun r = CliRun.of(args.toArray(String[]::new));
+        assertEquals(1, r.exitCode(), r.err());
+        return r;
+    }
+
     /** The shared model with seeded noise of {@code scale} on every decoder layer's weights. */
     private Path variant(int seed, float scale) {
         Checkpoint base = ModelFolder.read(CliRun.STORIES);

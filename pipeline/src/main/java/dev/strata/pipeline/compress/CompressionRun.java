@@ -21,6 +21,9 @@ public interface CompressionRun {
     /** Its config. */
     LlamaConfig config();
 
+    /** The config of another model (read alone, without its weights). */
+    LlamaConfig configOf(String model);
+
     /** The original's scores on the calibration windows (with PPL-drop when the method needs it). */
     LayerScores originalScores();
 

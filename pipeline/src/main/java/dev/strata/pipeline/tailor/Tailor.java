@@ -15,6 +15,7 @@ import dev.strata.pipeline.eval.DataHalf;
 import dev.strata.pipeline.eval.EvalParams;
 import dev.strata.pipeline.eval.task.Tasks;
 import dev.strata.pipeline.forward.LlamaModel;
+import dev.strata.pipeline.merge.ArchitectureCheck;
 import dev.strata.pipeline.merge.MergeOperators;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.score.LayerScores;
@@ -129,6 +130,13 @@ public final class Tailor implements CompressionMethod {
     public List<Product> compress(CompressionRun run, Settings s) {
         LlamaConfig config = run.config();
         List<String> variants = s.get(VARIANTS).stream().map(run::modelNamed).toList();
+        for (int m = 0; m < variants.size(); m++) {
+            String difference = ArchitectureCheck.configDifference(config, run.configOf(variants.get(m)), true);
+            if (difference != null) {
+                throw s.invalid(VARIANTS, "'" + s.get(VARIANTS).get(m) + "' does not match the model: "
+                        + difference);
+            }
+        }
         SearchSpace space = new SearchSpace(config.numLayers(), variants.size(), s.get(LAYERS));
         Optimiser optimiser = optimiser(s, space, warmStart(space, run.originalScores(), variants.size()));
         List<Trial> trials = new ArrayList<>();
