@@ -504,6 +504,11 @@ public final class RunDriver implements AutoCloseable {
         }
 
         @Override
+        public dev.strata.pipeline.tailor.Surrogate.Fitter surrogates() {
+            return new ForestSurrogates(spark.get());
+        }
+
+        @Override
         public LlamaConfig configOf(String address) {
             return RunDriver.this.configOf(address);
         }

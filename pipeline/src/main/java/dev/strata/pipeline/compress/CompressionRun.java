@@ -68,6 +68,9 @@ public interface CompressionRun {
      */
     com.fasterxml.jackson.databind.JsonNode step(String name, Supplier<com.fasterxml.jackson.databind.node.ObjectNode> work);
 
+    /** Fits the surrogate models of a Bayesian search (random forests). */
+    dev.strata.pipeline.tailor.Surrogate.Fitter surrogates();
+
     /** The address of a model a method is given by name or folder (a recipe's variant by its name, or a folder). */
     String modelNamed(String nameOrFolder);
 }

@@ -51,6 +51,9 @@ public final class Tailor implements CompressionMethod {
     public static final Param<SearchOptimiser> OPTIMISER = Param.choice("optimiser", SearchOptimiser.values(),
             SearchOptimiser.HYPERBAND, "random (every trial at the full budget) or hyperband (successive halving "
                 + "over the number of evaluation examples, eta 3).");
+    public static final Param<SearchSampler> SAMPLER = Param.choice("sampler", SearchSampler.values(),
+            SearchSampler.FOREST, "Where new candidates come from: random, or forest (Bayesian optimisation: a "
+                + "random-forest surrogate and expected improvement over sampled candidates, SMAC-style).");
     public static final Param<Integer> TRIALS = Param.integer("trials", 200, "Trials in all.").check(Param.atLeast(1));
     public static final Param<Integer> BATCH = Param.integer("batch", 4,
             "Candidates evaluated per round, in parallel (one Spark task each).").flag("--round-size")
@@ -67,7 +70,7 @@ public final class Tailor implements CompressionMethod {
             "The half of each task the search scores (the variants of a recipe train on the first).");
     public static final Param<String> DATA_DIR = Param.text("data_dir", EvalParams.DATA_DIR.fallback(),
             "Local folder with the task data, laid out as ../shared/data.").label("DIR");
-    private static final Params PARAMS = Params.of(LAYERS, VARIANTS, MERGE, OPTIMISER, TRIALS, BATCH, TASKS,
+    private static final Params PARAMS = Params.of(LAYERS, VARIANTS, MERGE, OPTIMISER, SAMPLER, TRIALS, BATCH, TASKS,
             ChoiceObjective.PARAM, MIN_BUDGET, MAX_BUDGET, SEED, HALF, DATA_DIR);
     private static final int BATCH_TOKENS = 2048;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -76,6 +79,11 @@ public final class Tailor implements CompressionMethod {
     /** The optimisers offered. */
     public enum SearchOptimiser {
         RANDOM, HYPERBAND
+    }
+
+    /** Where new candidates come from. */
+    public enum SearchSampler {
+        RANDOM, FOREST
     }
 
     @Override
@@ -138,7 +146,8 @@ public final class Tailor implements CompressionMethod {
             }
         }
         SearchSpace space = new SearchSpace(config.numLayers(), variants.size(), s.get(LAYERS));
-        Optimiser optimiser = optimiser(s, space, warmStart(space, run.originalScores(), variants.size()));
+        Optimiser optimiser = optimiser(s, space, warmStart(space, run.originalScores(), variants.size()),
+                run.surrogates());
         List<Trial> trials = new ArrayList<>();
         for (int round = 0; trials.size() < s.get(TRIALS); round++) {
             List<Proposal> asked = optimiser.ask(Math.min(s.get(BATCH), s.get(TRIALS) - trials.size()));
@@ -174,14 +183,16 @@ public final class Tailor implements CompressionMethod {
         return warm;
     }
 
-    private static Optimiser optimiser(Settings s, SearchSpace space, List<Genotype> warm) {
-        Sampler sampler = new InitialDesign(warm, new RandomSampler(space));
+    private static Optimiser optimiser(Settings s, SearchSpace space, List<Genotype> warm, Surrogate.Fitter forests) {
         long seed = s.get(SEED);
+        int tasks = s.get(TASKS).size();
+        Scalarisation scalarisation = tasks == 1 ? Scalarisation.MEAN : new ParEgo(tasks, seed);
+        Sampler fresh = s.get(SAMPLER) == SearchSampler.FOREST ? new ForestSampler(space, forests, scalarisation)
+                : new RandomSampler(space);
+        Sampler sampler = new InitialDesign(warm, fresh);
         if (s.get(OPTIMISER) == SearchOptimiser.RANDOM) {
             return new RandomSearch(sampler, s.get(MAX_BUDGET), seed);
         }
-        int tasks = s.get(TASKS).size();
-        Scalarisation scalarisation = tasks == 1 ? Scalarisation.MEAN : new ParEgo(tasks, seed);
         return new Hyperband(new HyperbandSchedule(s.get(MIN_BUDGET), s.get(MAX_BUDGET), 3), sampler, scalarisation,
                 seed);
     }
