@@ -237,6 +237,40 @@ public final class RunDriver implements AutoCloseable {
         }
     }
 
+    /** Writes one part of a table of rows under search/TABLE (staged, then committed). */
+    void writeTablePart(String table, String part, List<Map<String, Object>> rows) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        String path = RunLayout.table(table) + "/" + part;
+        org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType();
+        for (Map.Entry<String, Object> column : rows.get(0).entrySet()) {
+            schema = schema.add(column.getKey(), sparkType(column.getKey(), column.getValue()), true);
+        }
+        List<org.apache.spark.sql.Row> values = new ArrayList<>();
+        for (Map<String, Object> row : rows) {
+            values.add(org.apache.spark.sql.RowFactory.create(row.values().toArray()));
+        }
+        Path staging = folder.staging(path);
+        spark.get().createDataFrame(values, schema).coalesce(1).write().parquet(staging.toString());
+        folder.commit(staging, path);
+    }
+
+    private static org.apache.spark.sql.types.DataType sparkType(String column, Object value) {
+        if (value instanceof Integer) {
+            return org.apache.spark.sql.types.DataTypes.IntegerType;
+        } else if (value instanceof Long) {
+            return org.apache.spark.sql.types.DataTypes.LongType;
+        } else if (value instanceof Double) {
+            return org.apache.spark.sql.types.DataTypes.DoubleType;
+        } else if (value instanceof Boolean) {
+            return org.apache.spark.sql.types.DataTypes.BooleanType;
+        } else if (value instanceof String) {
+            return org.apache.spark.sql.types.DataTypes.StringType;
+        }
+        throw new IllegalArgumentException("column " + column + ": no Parquet type for " + value);
+    }
+
     /** A record-only step of a method (stage steps/NAME). */
     JsonNode step(String name, Supplier<ObjectNode> work) {
         return folder.once(RunLayout.step(name), work);
@@ -501,6 +535,11 @@ public final class RunDriver implements AutoCloseable {
         @Override
         public JsonNode step(String name, Supplier<ObjectNode> work) {
             return RunDriver.this.step(method + "/" + name, work);
+        }
+
+        @Override
+        public void writeTablePart(String table, String part, List<Map<String, Object>> rows) {
+            RunDriver.this.writeTablePart(table, part, rows);
         }
 
         @Override

@@ -11,6 +11,7 @@ package dev.strata.jobs.spark;
  * models/METHOD/NAME/            every model a method made: an ordinary Hugging Face folder with plan.json
  * training/METHOD/NAME/          the layers each training task wrote, assembled into models/METHOD/NAME
  * steps/METHOD/NAME              (a stage without files) a step of a method recorded in run.json: a search's round
+ * search/trials/round=NNNN/      GPTailor's trials of each round, one row per trial and task (Parquet)
  * variants/texts/NAME/           a recipe's variant NAME: train.txt (the first half of its text), held-out.txt
  * variants/NAME/                 its fine-tune (a run folder of its own: models/finetune/tuned is the variant)
  * variants/gain/NAME             the stage measuring its gain (perplexity on held-out.txt, before and after)
@@ -44,6 +45,11 @@ public final class RunLayout {
 
     public static String training(String name) {
         return "training/" + name;
+    }
+
+    /** A table of rows a method writes part by part (GPTailor's trials: search/trials/round=NNNN). */
+    public static String table(String name) {
+        return "search/" + name;
     }
 
     /** A method's step whose product is its record in run.json alone (a round of a search). */

@@ -63,6 +63,19 @@ class TailorCommandTest {
                 best = t;
             }
         }
+        // the trials table: one row per trial and task, a partition per round
+        var spark = dev.strata.jobs.spark.Sessions.start("local[1]", "test");
+        try {
+            var table = spark.read().parquet(out.resolve("search/trials").toString());
+            assertEquals(8, table.count());
+            assertEquals(2, table.select("round").distinct().count());
+            assertEquals(best.get("objectives").get(0).asDouble(), table.filter(table.col("trial")
+                    .equalTo(best.get("id").asText())).filter(table.col("budget").equalTo(12)).first()
+                    .<Double>getAs("objective"), 0.0);
+        } finally {
+            spark.stop();
+        }
+
         Path model = out.resolve("models/tailor/best");
         assertEquals(4, ModelFolder.readConfig(model).numLayers());
         String plan = Files.readString(model.resolve("plan.json"));

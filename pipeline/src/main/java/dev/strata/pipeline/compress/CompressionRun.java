@@ -68,6 +68,13 @@ public interface CompressionRun {
      */
     com.fasterxml.jackson.databind.JsonNode step(String name, Supplier<com.fasterxml.jackson.databind.node.ObjectNode> work);
 
+    /**
+     * Writes {@code rows} (column name to an Integer, Long, Double, Boolean or String; every row the same columns) as
+     * the part {@code part} of the Parquet table search/{@code table}, a Hive-style partition ("round=0003") so that
+     * the table reads whole with a column per partition key. Call it within a {@link #step}, whose files it joins.
+     */
+    void writeTablePart(String table, String part, List<java.util.Map<String, Object>> rows);
+
     /** Fits the surrogate models of a Bayesian search (random forests). */
     dev.strata.pipeline.tailor.Surrogate.Fitter surrogates();
 

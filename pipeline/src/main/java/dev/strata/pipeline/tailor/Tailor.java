@@ -149,10 +149,11 @@ public final class Tailor implements CompressionMethod {
         Optimiser optimiser = optimiser(s, space, warmStart(space, run.originalScores(), variants.size()),
                 run.surrogates());
         List<Trial> trials = new ArrayList<>();
-        for (int round = 0; trials.size() < s.get(TRIALS); round++) {
+        for (int next = 0; trials.size() < s.get(TRIALS); next++) {
+            int round = next;
             List<Proposal> asked = optimiser.ask(Math.min(s.get(BATCH), s.get(TRIALS) - trials.size()));
             JsonNode record = run.step(String.format(Locale.ROOT, "round-%04d", round),
-                    () -> evaluate(run, s, variants, asked));
+                    () -> evaluate(run, s, variants, asked, round));
             List<Trial> told = told(record, asked, variants.size(), round);
             told.forEach(t -> optimiser.tell(t.proposal(), t.result()));
             trials.addAll(told);
@@ -197,8 +198,12 @@ public final class Tailor implements CompressionMethod {
                 seed);
     }
 
-    /** A round: every proposal evaluated in its own task; its record lists the trials. */
-    private static ObjectNode evaluate(CompressionRun run, Settings s, List<String> variants, List<Proposal> asked) {
+    /**
+     * A round: every proposal evaluated in its own task; its record lists the trials, which the trials table
+     * (search/trials/round=NNNN, one row per trial and task) holds too.
+     */
+    private static ObjectNode evaluate(CompressionRun run, Settings s, List<String> variants, List<Proposal> asked,
+            int round) {
         List<TrialTask> tasks = asked.stream().map(p -> new TrialTask(run.original().address(), variants, s.get(MERGE),
                 p.genotype(), p.budget(), s.get(TASKS), s.get(ChoiceObjective.PARAM), s.get(DATA_DIR), s.get(HALF),
                 BATCH_TOKENS)).toList();
@@ -225,7 +230,36 @@ public final class Tailor implements CompressionMethod {
             row.put("evaluation_seconds", o.evaluationSeconds());
             row.put("executor", o.executor());
         }
+        run.writeTablePart("trials", String.format(Locale.ROOT, "round=%04d", round), tableRows(asked, outcomes));
         return record;
+    }
+
+    private static List<java.util.Map<String, Object>> tableRows(List<Proposal> asked,
+            List<TrialTask.Outcome> outcomes) {
+        List<java.util.Map<String, Object>> rows = new ArrayList<>();
+        for (int i = 0; i < asked.size(); i++) {
+            Proposal p = asked.get(i);
+            TrialTask.Outcome o = outcomes.get(i);
+            for (int t = 0; t < o.figures().size(); t++) {
+                TaskFigures f = o.figures().get(t);
+                java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
+                row.put("trial", p.id());
+                row.put("budget", p.budget());
+                row.put("genotype", GenotypeJson.write(p.genotype()));
+                row.put("removed", p.genotype().removed().toString());
+                row.put("task", f.task());
+                row.put("examples", f.examples());
+                row.put("objective", o.objectives()[t]);
+                row.put("acc", f.acc());
+                row.put("gold_loglik_per_token", f.goldLoglikPerToken());
+                row.put("ppl_ratio", f.perplexityRatio());
+                row.put("assembly_seconds", o.assemblySeconds());
+                row.put("evaluation_seconds", o.evaluationSeconds());
+                row.put("executor", o.executor());
+                rows.add(row);
+            }
+        }
+        return rows;
     }
 
     /** The trials of a round's record, checked against what the optimiser asked (a replay must ask the same). */
