@@ -2,6 +2,7 @@ package dev.strata.jobs.io;
 
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.data.TokenWindow;
+import dev.strata.pipeline.eval.DataHalf;
 import dev.strata.pipeline.data.WindowPacker;
 import dev.strata.pipeline.data.WindowSampler;
 import dev.strata.pipeline.tokenize.Tokenizer;
@@ -117,11 +118,14 @@ public final class CalibrationText {
     public record Windows(List<TokenWindow> windows, int available, long tokens, int files) {
     }
 
-    /** @param samples windows to choose at random, null for all */
-    public static Windows windows(String spec, Configuration conf, Tokenizer tokenizer, int seqLen, Integer samples,
-            long seed) {
+    /**
+     * @param half the half of each file's text used
+     * @param samples windows to choose at random, null for all
+     */
+    public static Windows windows(String spec, DataHalf half, Configuration conf, Tokenizer tokenizer, int seqLen,
+            Integer samples, long seed) {
         List<FileStatus> files = files(spec, conf);
-        WindowPacker packer = pack(files, conf, tokenizer, seqLen, spec);
+        WindowPacker packer = pack(files, half, conf, tokenizer, seqLen, spec);
         List<int[]> all = packer.windows();
         if (samples != null && samples > all.size()) {
             throw new StrataException("--samples " + samples + " is more than the " + all.size() + " windows of " + seqLen
@@ -136,13 +140,17 @@ public final class CalibrationText {
         return new Windows(windows, all.size(), packer.tokens(), files.size());
     }
 
-    /** Tokenizes every file (one text each, BOS first) and packs the stream into windows of {@code seqLen}. */
-    public static WindowPacker pack(List<FileStatus> files, Configuration conf, Tokenizer tokenizer, int seqLen,
+    /**
+     * Tokenizes every file (one text each, its {@code half}, BOS first) and packs the stream into windows of
+     * {@code seqLen}.
+     */
+    public static WindowPacker pack(List<FileStatus> files, DataHalf half, Configuration conf, Tokenizer tokenizer,
+            int seqLen,
             String spec) {
         WindowPacker packer = new WindowPacker(seqLen, tokenizer.bosId());
         Progress progress = new Progress("tokenize", files.size(), "files");
         for (FileStatus f : files) {
-            int[] ids = tokenizer.encode(read(f, conf));
+            int[] ids = tokenizer.encode(half.of(read(f, conf)));
             packer.addText(ids);
             progress.advance(1, ids.length + 1L);
         }

@@ -1,6 +1,7 @@
 package dev.strata.jobs.spark;
 
 import dev.strata.jobs.io.CalibrationText;
+import dev.strata.pipeline.eval.DataHalf;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.data.TokenWindow;
@@ -70,7 +71,7 @@ public final class CalibrateBenchmark {
         int seqLen = seqLenOption != null ? seqLenOption : config.maxPositions();
         List<TokenWindow> windows;
         try (Tokenizer tokenizer = Tokenizer.load(modelDir, config)) {
-            windows = CalibrationText.windows(data, conf, tokenizer, seqLen, samples, seed).windows();
+            windows = CalibrationText.windows(data, DataHalf.ALL, conf, tokenizer, seqLen, samples, seed).windows();
         }
         List<TokenWindow> tenfold = new ArrayList<>();
         for (int copy = 0; copy < 10; copy++) {

@@ -7,6 +7,7 @@ import dev.strata.jobs.io.ContentVersion;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.io.RunFolder;
 import dev.strata.jobs.io.WindowFiles;
+import dev.strata.pipeline.eval.DataHalf;
 import dev.strata.pipeline.data.TokenWindow;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.tokenize.Tokenizer;
@@ -24,15 +25,20 @@ import org.apache.spark.sql.SparkSession;
  *
  * @param data the absolute address of the text (file, directory or glob)
  * @param dataAsGiven the --data value as typed, for messages
+ * @param half the half of each file used
  * @param samples windows chosen at random (seeded), null for all
  */
-public record CalibrationWindows(String data, String dataAsGiven, int seqLen, Integer samples, long seed) {
+public record CalibrationWindows(String data, String dataAsGiven, DataHalf half, int seqLen, Integer samples,
+        long seed) {
     private static final Logger LOG = LogManager.getLogger(CalibrationWindows.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Records what identifies the windows among a run's inputs. */
     public void describe(ObjectNode inputs) {
         inputs.put("data", data);
+        if (half != DataHalf.ALL) {
+            inputs.put("data_half", half.id());
+        }
         inputs.put("seq_len", seqLen);
         if (samples != null) {
             inputs.put("samples", samples);
@@ -49,7 +55,7 @@ public record CalibrationWindows(String data, String dataAsGiven, int seqLen, In
 
     /** Another number of windows drawn from the same text with the same seed (null: every window). */
     public CalibrationWindows withSamples(Integer count) {
-        return new CalibrationWindows(data, dataAsGiven, seqLen, count, seed);
+        return new CalibrationWindows(data, dataAsGiven, half, seqLen, count, seed);
     }
 
     /** Where the run stores these windows (also the name of the stage that writes them). */
@@ -62,7 +68,8 @@ public record CalibrationWindows(String data, String dataAsGiven, int seqLen, In
         return run.once(path(), () -> {
             CalibrationText.Windows sample;
             try (Tokenizer tokenizer = Tokenizer.load(modelMetadata, config)) {
-                sample = CalibrationText.windows(dataAsGiven, run.configuration(), tokenizer, seqLen, samples, seed);
+                sample = CalibrationText.windows(dataAsGiven, half, run.configuration(), tokenizer, seqLen,
+                        samples, seed);
             }
             Path staging = run.staging(path());
             WindowTable.write(spark.get(), sample.windows(), staging.toString());

@@ -101,7 +101,8 @@ public final class RunDriver implements AutoCloseable {
                     + " of " + modelAsGiven + "/config.json");
         }
         String data = run.get(RunParams.DATA);
-        CalibrationWindows calibration = new CalibrationWindows(HadoopFiles.path(data).toString(), data, seqLen,
+        CalibrationWindows calibration = new CalibrationWindows(HadoopFiles.path(data).toString(), data,
+                run.get(RunParams.HALF), seqLen,
                 run.get(RunParams.SAMPLES), run.get(RunParams.SEED));
         Path scoresFrom = null;
         if (run.get(RunParams.SCORES) != null) {

@@ -177,6 +177,19 @@ class RunFolderSafetyTest {
     }
 
     @Test
+    void aHalfOfTheDataCalibratesAsThatHalfWrittenOutAndIsPartOfTheRunsIdentity() throws Exception {
+        Path data = text(dir.resolve("in.txt"), 40_000);
+        Path firstHalf = Files.writeString(dir.resolve("first.txt"),
+                dev.strata.pipeline.eval.DataHalf.FIRST.of(Files.readString(data)));
+        ok(calibrate(CliRun.STORIES, data, dir.resolve("half"), "--data-half", "first"));
+        ok(calibrate(CliRun.STORIES, firstHalf, dir.resolve("written")));
+        assertEquals(scores(dir.resolve("written")), scores(dir.resolve("half")));
+        assertEquals("strata: error: --out " + dir.resolve("half") + ": holds another run (data_half \"first\" there, "
+                + "unset here); use another --out or remove the folder",
+                CliRun.of(calibrate(CliRun.STORIES, data, dir.resolve("half"))).lastErrLine());
+    }
+
+    @Test
     void aFolderHoldingOnlyHiddenFilesIsNotEmpty() throws Exception {
         Path out = Files.createDirectories(dir.resolve("repo/.git"));
         CliRun refused = CliRun.of(calibrate(CliRun.STORIES, text(dir.resolve("in.txt"), 20_000), out.getParent()));

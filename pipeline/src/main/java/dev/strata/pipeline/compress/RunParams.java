@@ -1,5 +1,6 @@
 package dev.strata.pipeline.compress;
 
+import dev.strata.pipeline.eval.DataHalf;
 import dev.strata.pipeline.settings.Param;
 import dev.strata.pipeline.settings.Params;
 
@@ -15,6 +16,9 @@ public final class RunParams {
     public static final Param<String> DATA = Param.text("calibration.data", null,
             "Calibration text: a UTF-8 file, a directory or a glob (local, hdfs://, s3a://); each file is one text.")
             .flag("--data").label("PATH").required();
+    public static final Param<DataHalf> HALF = Param.choice("calibration.half", DataHalf.values(), DataHalf.ALL,
+            "Which half of each calibration file: all, first or second (cut at the first line break past its "
+                + "middle), so that the other half can measure the models.").flag("--data-half");
     public static final Param<Integer> SEQ_LEN = Param.integer("calibration.seq_len", null,
             "Tokens per window (default: the model's context).").check(Param.atLeast(2));
     public static final Param<Integer> SAMPLES = Param.integer("calibration.samples", null,
@@ -30,7 +34,7 @@ public final class RunParams {
     public static final Param<String> SCORES = Param.text("scores", null,
             "A run folder (or scores folder) of the same model and text whose original scores this run takes instead "
                 + "of scoring the model itself.").label("DIR");
-    public static final Params PARAMS = Params.of(MODEL, DATA, SEQ_LEN, SAMPLES, SEED, BATCH, PARTITIONS, PPL_WINDOWS,
+    public static final Params PARAMS = Params.of(MODEL, DATA, HALF, SEQ_LEN, SAMPLES, SEED, BATCH, PARTITIONS, PPL_WINDOWS,
             SCORES);
 
     private RunParams() {
