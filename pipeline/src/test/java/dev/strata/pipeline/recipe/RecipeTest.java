@@ -44,6 +44,26 @@ class RecipeTest {
     }
 
     @Test
+    void theShippedGptailorRecipeTrainsAndMeasuresOnDisjointHalves() {
+        Recipe r = Recipe.read(Path.of("../conf/recipes/gptailor-stories260k.yaml"));
+        assertEquals(List.of("stories", "qa", "wiki"), r.variants().stream().map(v -> v.name()).toList());
+        assertEquals(List.of("tailor", "come", "streamline", "replaceme", "bi"),
+                r.methods().stream().map(m -> m.method().name()).toList());
+        var tailor = r.methods().get(0).settings();
+        assertEquals(List.of("stories", "qa", "wiki"), tailor.get(dev.strata.pipeline.tailor.Tailor.VARIANTS));
+        assertEquals(1, tailor.get(dev.strata.pipeline.tailor.Tailor.LAYERS));
+        for (Recipe.Section m : r.methods().subList(1, 5)) {
+            assertEquals(List.of(1), m.settings().get(SizeTarget.LAYERS), m.method().name() + " removes one layer, as "
+                    + "the search does");
+        }
+        // the variants train on first halves, the search and the report measure second halves, the calibration is
+        // on the first half of TinyStories
+        assertEquals(dev.strata.pipeline.eval.DataHalf.SECOND, tailor.get(dev.strata.pipeline.tailor.Tailor.HALF));
+        assertEquals(dev.strata.pipeline.eval.DataHalf.SECOND, r.evaluate().get(dev.strata.pipeline.eval.EvalParams.HALF));
+        assertEquals(dev.strata.pipeline.eval.DataHalf.FIRST, r.run().get(dev.strata.pipeline.compress.RunParams.HALF));
+    }
+
+    @Test
     void theShippedStreamlineRecipeRunsTheOtherMethodsAsTheComeRecipeDoes() {
         Recipe r = Recipe.read(Path.of("../conf/recipes/streamline-stories260k.yaml"));
         Recipe come = Recipe.read(Path.of("../conf/recipes/come-stories260k.yaml"));
@@ -88,7 +108,7 @@ class RecipeTest {
         assertError("model: m\nmethods: [{bi: {layers: 1}}]\n", "missing key 'calibration.data'");
         assertError("calibration: {data: d.txt}\nmethods: [{bi: {layers: 1}}]\n", "missing key 'model'");
         assertError("model: m\ncalibration: {data: x, sample: 3}\nmethods: [{bi: {layers: 1}}]\n",
-                "unknown key 'calibration.sample' (expected one of: data, seq_len, samples, seed, batch, partitions, "
+                "unknown key 'calibration.sample' (expected one of: data, half, seq_len, samples, seed, batch, partitions, "
                         + "ppl_windows)");
         assertError(come + "pair_metrc: bi}}]\n", "unknown key 'methods.come.pair_metrc' (expected one of: layers, "
                 + "target_params, pair_metric, no_remerge, distill)");
