@@ -148,8 +148,8 @@ class RunCommandTest {
         Files.writeString(recipe, "model: " + CliRun.STORIES + "\ncalibration: {data: x.txt, sample: 3}\n" + methods);
         CliRun run = CliRun.of("run", recipe.toString(), "--out", dir.resolve("out").toString());
         assertEquals(1, run.exitCode());
-        assertEquals("strata: error: " + recipe + ": unknown key 'calibration.sample' (expected one of: data, half, seq_len, "
-                + "samples, seed, batch, partitions, ppl_windows)", run.lastErrLine());
+        assertEquals("strata: error: " + recipe + ": unknown key 'calibration.sample' (expected one of: data, half, "
+                + "seq_len, samples, seed, batch, partitions, ppl_windows)", run.lastErrLine());
         Files.writeString(recipe, "model: " + dir.resolve("nowhere") + "\ncalibration: {data: x.txt}\n" + methods);
         CliRun missing = CliRun.of("run", recipe.toString(), "--out", dir.resolve("out").toString());
         assertEquals("strata: error: " + dir.resolve("nowhere") + ": not a model folder (no such directory)",
