@@ -47,9 +47,8 @@ final class Dare implements MergeOperator {
 
     @Override
     public float[] merge(TensorInputs in, Settings global, List<Settings> perModel) {
-        double[][] deltas = new double[in.models().size()][];
+        double[][] deltas = in.deltas(name());
         for (int m = 0; m < deltas.length; m++) {
-            deltas[m] = in.delta(m, name());
             DropMask.dropAndRescale(deltas[m], perModel.get(m).get(MergeParams.DENSITY), global.get(MergeParams.SEED),
                     in.name(), m);
         }

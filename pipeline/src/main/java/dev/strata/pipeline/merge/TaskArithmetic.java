@@ -38,11 +38,7 @@ final class TaskArithmetic implements MergeOperator {
 
     @Override
     public float[] merge(TensorInputs in, Settings global, List<Settings> perModel) {
-        double[][] deltas = new double[in.models().size()][];
-        for (int m = 0; m < deltas.length; m++) {
-            deltas[m] = in.delta(m, name());
-        }
-        return Vectors.toFloats(Vectors.weightedSum(deltas, Vectors.weights(perModel)), in.base(),
+        return Vectors.toFloats(Vectors.weightedSum(in.deltas(name()), Vectors.weights(perModel)), in.base(),
                 global.get(MergeParams.LAMBDA));
     }
 }

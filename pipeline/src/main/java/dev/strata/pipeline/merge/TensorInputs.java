@@ -39,14 +39,16 @@ public record TensorInputs(String name, float[] base, List<float[]> models) {
         return base;
     }
 
-    /** Model {@code m}'s difference from the base ("task vector"), in double. */
-    public double[] delta(int m, String operator) {
+    /** Every model's difference from the base ("task vectors"), in double, fresh arrays the caller may change. */
+    public double[][] deltas(String operator) {
         float[] b = requireBase(operator);
-        float[] x = models.get(m);
-        double[] d = new double[x.length];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = (double) x[i] - b[i];
+        double[][] deltas = new double[models.size()][b.length];
+        for (int m = 0; m < deltas.length; m++) {
+            float[] x = models.get(m);
+            for (int i = 0; i < b.length; i++) {
+                deltas[m][i] = (double) x[i] - b[i];
+            }
         }
-        return d;
+        return deltas;
     }
 }

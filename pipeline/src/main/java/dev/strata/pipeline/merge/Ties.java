@@ -38,9 +38,8 @@ final class Ties implements MergeOperator {
 
     @Override
     public float[] merge(TensorInputs in, Settings global, List<Settings> perModel) {
-        double[][] deltas = new double[in.models().size()][];
+        double[][] deltas = in.deltas(name());
         for (int m = 0; m < deltas.length; m++) {
-            deltas[m] = in.delta(m, name());
             MagnitudeTrim.keepLargest(deltas[m], perModel.get(m).get(MergeParams.DENSITY));
         }
         return Vectors.toFloats(SignConsensus.disjointMean(deltas, Vectors.weights(perModel)), in.base(),
