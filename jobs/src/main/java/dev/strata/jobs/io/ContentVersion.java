@@ -73,8 +73,16 @@ public final class ContentVersion {
         return version;
     }
 
-    /** The version of text held in memory (what an evaluation read), as one digest. */
-    public static String ofText(Iterable<String> parts) {
+    /**
+     * Adds to {@code version} the entry {@code name} of text held in memory (what an evaluation read, a variant's
+     * half), made of {@code parts}: its length in characters and one digest, comparable as a file's entry is.
+     */
+    public static void putText(ObjectNode version, String name, List<String> parts) {
+        version.putObject(name).put("bytes", parts.stream().mapToLong(String::length).sum())
+                .put("sha256", digest(parts));
+    }
+
+    private static String digest(List<String> parts) {
         MessageDigest sha = sha256();
         for (String part : parts) {
             byte[] bytes = part.getBytes(StandardCharsets.UTF_8);

@@ -178,17 +178,9 @@ public final class EvalJob {
     /** The content of every task's examples and texts, as read. */
     private static ObjectNode taskVersion(Map<String, List<Example>> examples, Map<String, String> texts) {
         ObjectNode version = JSON.createObjectNode();
-        examples.forEach((task, list) -> {
-            ObjectNode entry = version.putObject(task);
-            List<String> parts = list.stream().map(Example::toString).toList();
-            entry.put("bytes", parts.stream().mapToLong(String::length).sum());
-            entry.put("sha256", ContentVersion.ofText(parts));
-        });
-        texts.forEach((task, text) -> {
-            ObjectNode entry = version.putObject(task);
-            entry.put("bytes", text.length());
-            entry.put("sha256", ContentVersion.ofText(List.of(text)));
-        });
+        examples.forEach((task, list) -> ContentVersion.putText(version, task,
+                list.stream().map(Example::toString).toList()));
+        texts.forEach((task, text) -> ContentVersion.putText(version, task, List.of(text)));
         return version;
     }
 

@@ -54,10 +54,8 @@ final class VariantMaker {
         for (Variant v : variants) {
             List<String> halves = List.of(v.text(DataHalf.FIRST, dataDir), v.text(DataHalf.SECOND, dataDir));
             ObjectNode version = JSON.createObjectNode();
-            version.putObject("train.txt").put("bytes", halves.get(0).length())
-                    .put("sha256", ContentVersion.ofText(List.of(halves.get(0))));
-            version.putObject("held-out.txt").put("bytes", halves.get(1).length())
-                    .put("sha256", ContentVersion.ofText(List.of(halves.get(1))));
+            ContentVersion.putText(version, "train.txt", List.of(halves.get(0)));
+            ContentVersion.putText(version, "held-out.txt", List.of(halves.get(1)));
             folder.requireVersion("variant " + v.name(), "the text of variant " + v.name() + " (" + v.describe()
                     + ")", version);
             texts.put(v.name(), halves);
