@@ -1,17 +1,20 @@
 package dev.strata.jobs.cli;
 
+import dev.strata.jobs.spark.CalibrateBenchmark;
+import dev.strata.jobs.spark.EvalBenchmark;
+import dev.strata.jobs.spark.RecipeRunner;
+import dev.strata.jobs.spark.SearchBenchmark;
+import dev.strata.jobs.spark.Sessions;
 import dev.strata.pipeline.bench.ForwardBenchmark;
 import dev.strata.pipeline.bench.MergeBenchmark;
-import dev.strata.jobs.spark.RecipeRunner;
-import dev.strata.jobs.spark.Sessions;
+import dev.strata.pipeline.bench.ModelShape;
+import dev.strata.pipeline.forward.Devices;
 import dev.strata.pipeline.recipe.Recipe;
 import dev.strata.pipeline.util.AtomicDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.strata.pipeline.bench.ModelShape;
-import dev.strata.jobs.spark.CalibrateBenchmark;
-import dev.strata.jobs.spark.EvalBenchmark;
-import dev.strata.pipeline.forward.Devices;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,7 +22,7 @@ import picocli.CommandLine.Option;
 /** strata bench: benchmarks that print figures (not tests). */
 @Command(name = "bench", description = "Benchmarks; each prints its figures as ratios measured in one run.",
         subcommands = {BenchCommand.Forward.class, BenchCommand.Calibrate.class, BenchCommand.Eval.class,
-            BenchCommand.Merge.class}, mixinStandardHelpOptions = true)
+            BenchCommand.Merge.class, BenchCommand.Search.class}, mixinStandardHelpOptions = true)
 final class BenchCommand {
 
     @Command(name = "forward", mixinStandardHelpOptions = true,
@@ -223,6 +226,75 @@ final class BenchCommand {
                             repetitions))
                     .put("copy_seconds", m.copySeconds(), String.format("%.3f (3 layers' bytes)", m.copySeconds()))
                     .put("merge_vs_copy", m.ratio(), String.format("%.1f%% of the memory-copy rate", 100 * m.ratio()))
+                    .print(json);
+            return 0;
+        }
+    }
+
+    @Command(name = "search", mixinStandardHelpOptions = true,
+            description = {"GPTailor's search: trials per minute on local[1] and local[2] (the same search, every "
+                + "trial at one budget, in a scratch folder) and a trial's split between assembling the candidate "
+                + "and evaluating it."})
+    static final class Search implements Callable<Integer> {
+        @Option(names = "--model", paramLabel = "DIR", defaultValue = "${sys:strata.data:-../shared/data}/../models/"
+                + "stories260K", description = "Hugging Face Llama folder (default: the shared model).")
+        String model;
+
+        @Option(names = "--variants", paramLabel = "DIR", split = ",",
+                description = "Its fine-tuned variants (default: two copies of the model with seeded noise; the "
+                    + "search's cost does not depend on what they learnt).")
+        List<String> variants = List.of();
+
+        @Option(names = "--data", paramLabel = "PATH", defaultValue = "${sys:strata.data:-../shared/data}/tinystories/"
+                + "valid.txt", description = "Calibration text (16 windows of 128 tokens are drawn).")
+        String data;
+
+        @Option(names = "--tasks", paramLabel = "NAME", split = ",", defaultValue = "arc_easy,piqa",
+                description = "Tasks of the objective (default: ${DEFAULT-VALUE}).")
+        List<String> tasks;
+
+        @Option(names = "--trials", paramLabel = "N", defaultValue = "24", description = "Trials (default: "
+                + "${DEFAULT-VALUE}).")
+        int trials;
+
+        @Option(names = "--round-size", paramLabel = "N", defaultValue = "4",
+                description = "Candidates per round (default: ${DEFAULT-VALUE}).")
+        int roundSize;
+
+        @Option(names = "--budget", paramLabel = "N", defaultValue = "48",
+                description = "Examples per task of every trial (default: ${DEFAULT-VALUE}).")
+        int budget;
+
+        @Option(names = "--sampler", paramLabel = "NAME", defaultValue = "random",
+                description = "random or forest (default: ${DEFAULT-VALUE}; forest adds the surrogate's fit, on the "
+                    + "driver, to every round).")
+        String sampler;
+
+        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${sys:strata.data:-../shared/data}",
+                description = "Task data folder (default: ${DEFAULT-VALUE}).")
+        String dataDir;
+
+        @Option(names = "--json", description = "Print the result as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            SearchBenchmark.Result r = SearchBenchmark.run(new SearchBenchmark.Options(model, variants, data, tasks,
+                    trials, roundSize, budget, sampler, dataDir));
+            Report report = new Report().put("trials", r.local1().trials()).put("budget", budget, budget
+                    + " examples per task, " + String.join(", ", tasks));
+            for (SearchBenchmark.Run run : List.of(r.local1(), r.local2())) {
+                String key = run.master().replaceAll("[^0-9a-z]", "");
+                report.put(key + "_trials_per_minute", run.trialsPerMinute(), String.format(Locale.ROOT,
+                        "%.1f (%.1f s of search, Spark %s)", run.trialsPerMinute(), run.searchSeconds(), run.master()));
+            }
+            SearchBenchmark.Run split = r.local1();
+            report.put("local2_over_local1", r.speedup(), String.format(Locale.ROOT, "%.2fx", r.speedup()))
+                    .put("assembly_seconds_per_trial", split.assemblySeconds(), String.format(Locale.ROOT,
+                            "%.3f (%.1f%% of a trial, local[1])", split.assemblySeconds(),
+                            100 * split.assemblyShare()))
+                    .put("evaluation_seconds_per_trial", split.evaluationSeconds(), String.format(Locale.ROOT,
+                            "%.3f (local[1])", split.evaluationSeconds()))
                     .print(json);
             return 0;
         }

@@ -1,6 +1,7 @@
 package dev.strata.jobs.cli;
 
 import dev.strata.jobs.spark.RunDriver;
+import dev.strata.jobs.spark.RunLayout;
 import dev.strata.jobs.spark.Sessions;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.compress.CompressionMethod;
@@ -75,6 +76,9 @@ final class CompressCommand {
             try (Sessions.Lazy spark = Sessions.lazy(master, "compress " + method.name());
                     RunDriver driver = RunDriver.open(run, out, spark)) {
                 print(driver.compress(method, settings), driver);
+                if (!driver.reportSections().isEmpty()) {
+                    OUT.info("report: {}.md and .html", driver.folder().path(RunLayout.methodReport(method.name())));
+                }
             }
             return 0;
         }

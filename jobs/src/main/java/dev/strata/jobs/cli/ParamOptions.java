@@ -24,7 +24,8 @@ final class ParamOptions {
             String help = p.help() + (fallback != null && !p.isSwitch() ? " Default: " + fallback + "." : "");
             OptionSpec.Builder option = OptionSpec.builder(p.flag()).description(help).required(p.isRequired());
             if (p.isSwitch()) {
-                option.arity("0").type(boolean.class);
+                // a switch that is on by default is turned off by its negated form (--no-references)
+                option.arity("0").type(boolean.class).negatable("true".equals(fallback));
             } else {
                 option.arity("1").type(String.class).paramLabel(p.label());
             }
@@ -39,7 +40,7 @@ final class ParamOptions {
         for (Param<?> p : params) {
             OptionSpec matched = parsed.matchedOption(p.flag());
             if (matched != null) {
-                given.put(p.flag(), p.isSwitch() ? "true" : matched.getValue().toString());
+                given.put(p.flag(), matched.getValue().toString());
             }
         }
         return Settings.fromFlags(params, given);

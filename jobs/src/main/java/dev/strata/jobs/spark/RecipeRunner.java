@@ -8,6 +8,7 @@ import dev.strata.jobs.io.RunFolder;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.compress.Plan;
 import dev.strata.pipeline.compress.Product;
+import dev.strata.pipeline.compress.ReportSection;
 import dev.strata.pipeline.compress.RunParams;
 import dev.strata.pipeline.compress.StoredModel;
 import dev.strata.pipeline.compress.TrainingRecord;
@@ -102,12 +103,16 @@ public final class RecipeRunner {
         }));
         String evalReport = root + "/" + RunLayout.EVAL + "/" + EvalJob.REPORT;
         timed(RunLayout.REPORT, seconds, () -> folder.once(RunLayout.REPORT, () -> {
-            folder.writeText(folder.path("report.md"), report(recipe, folder, original, config, variants, products,
-                    exported)
-                    + folder.readText(new Path(evalReport + "/report.md")));
-            for (String file : List.of("report.html", "report.json")) {
-                folder.writeText(folder.path(file), folder.readText(new Path(evalReport + "/" + file)));
-            }
+            List<ReportSection> sections = driver.reportSections();
+            StringBuilder md = new StringBuilder(report(recipe, folder, original, config, variants, products,
+                    exported));
+            sections.forEach(section -> md.append(section.markdownWithTitle()));
+            folder.writeText(folder.path("report.md"), md + folder.readText(new Path(evalReport + "/report.md")));
+            StringBuilder html = new StringBuilder();
+            sections.forEach(section -> html.append(section.htmlWithTitle()));
+            folder.writeText(folder.path("report.html"), folder.readText(new Path(evalReport + "/report.html"))
+                    .replace("</body>", html + "</body>"));
+            folder.writeText(folder.path("report.json"), folder.readText(new Path(evalReport + "/report.json")));
             return JSON.createObjectNode();
         }));
         LOG.info("recipe {}: model in {}, report in {}", recipe.name(), folder.path(RunLayout.EXPORT),

@@ -18,10 +18,12 @@ import dev.strata.pipeline.compress.ModelTask;
 import dev.strata.pipeline.compress.Need;
 import dev.strata.pipeline.compress.Plan;
 import dev.strata.pipeline.compress.Product;
+import dev.strata.pipeline.compress.ReportSection;
 import dev.strata.pipeline.compress.RunParams;
 import dev.strata.pipeline.compress.StoredModel;
 import dev.strata.pipeline.compress.TrainingRecord;
 import dev.strata.pipeline.data.TokenWindow;
+import dev.strata.pipeline.eval.report.ReportHtml;
 import dev.strata.pipeline.model.Checkpoint;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.ModelFolder;
@@ -68,6 +70,7 @@ public final class RunDriver implements AutoCloseable {
     private final Map<String, LayerScores> scores = new HashMap<>();
     /** Models given to methods by name (a recipe's variants). */
     private final Map<String, String> named = new LinkedHashMap<>();
+    private final List<ReportSection> sections = new ArrayList<>();
 
     private RunDriver(Settings settings, RunFolder folder, Supplier<SparkSession> spark, String model,
             java.nio.file.Path metadata, LlamaConfig config, CalibrationWindows calibration, Path scoresFrom) {
@@ -194,6 +197,21 @@ public final class RunDriver implements AutoCloseable {
     public CompressionRun runFor(String name, ObjectNode identity) {
         folder.claim(name, identity, "--out");
         return new MethodRun(name, false);
+    }
+
+    /** The sections methods added to the report, in the order they were added. */
+    public List<ReportSection> reportSections() {
+        return List.copyOf(sections);
+    }
+
+    /** Keeps a method's report section and writes it as OUT/reports/METHOD.md and .html. */
+    private void report(String method, ReportSection section) {
+        sections.add(section);
+        folder.writeText(folder.path(RunLayout.methodReport(method) + ".md"), "# " + method + "\n\n"
+                + section.markdownWithTitle());
+        folder.writeText(folder.path(RunLayout.methodReport(method) + ".html"), ReportHtml.page(method,
+                section.htmlWithTitle()));
+        LOG.info("{}: report in {}.html", method, folder.path(RunLayout.methodReport(method)));
     }
 
     /** Lets methods name the model at {@code address} by {@code name} (a recipe's variant). */
@@ -541,6 +559,11 @@ public final class RunDriver implements AutoCloseable {
         @Override
         public void writeTablePart(String table, String part, List<Map<String, Object>> rows) {
             RunDriver.this.writeTablePart(table, part, rows);
+        }
+
+        @Override
+        public void report(ReportSection section) {
+            RunDriver.this.report(method, section);
         }
 
         @Override

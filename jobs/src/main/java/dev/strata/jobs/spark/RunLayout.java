@@ -15,6 +15,7 @@ package dev.strata.jobs.spark;
  * variants/texts/NAME/           a recipe's variant NAME: train.txt (the first half of its text), held-out.txt
  * variants/NAME/                 its fine-tune (a run folder of its own: models/finetune/tuned is the variant)
  * variants/gain/NAME             the stage measuring its gain (perplexity on held-out.txt, before and after)
+ * reports/METHOD.md, .html       a method's own report section (GPTailor's search)
  * eval/, model/, report.*        a recipe's evaluation, exported model and report
  * </pre>
  */
@@ -70,6 +71,11 @@ public final class RunLayout {
     /** The stage that measures a variant's gain on its held-out text. */
     public static String variantGain(String variant) {
         return "variants/gain/" + variant;
+    }
+
+    /** A method's own report (OUT/reports/METHOD.md and .html), without the extension. */
+    public static String methodReport(String method) {
+        return "reports/" + method;
     }
 
     /** The variant model, inside its run folder. */

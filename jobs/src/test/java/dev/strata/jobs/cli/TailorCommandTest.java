@@ -6,16 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.strata.pipeline.bench.NoisyCopy;
 import dev.strata.pipeline.model.Checkpoint;
 import dev.strata.pipeline.model.ModelFolder;
-import dev.strata.pipeline.model.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -91,11 +88,87 @@ class TailorCommandTest {
         assertEquals(best.get("objectives").get(0).asDouble(), 1 - acc, 1e-9, best.toString());
         assertEquals(best.at("/figures/0/acc").asDouble(), acc, 1e-9);
 
+        // the report: the exported candidate on the whole held-out half, as the evaluation of its folder finds it
+        CliRun whole = CliRun.of("eval", "--model", model.toString(), "--tasks", "copa", "--half", "second",
+                "--data-dir", CliRun.SHARED.resolve("data").toString(), "--out", dir.resolve("whole").toString(),
+                "--master", "local[1]");
+        assertEquals(0, whole.exitCode(), whole.err());
+        double wholeAcc = JSON.readTree(dir.resolve("whole/eval/report.json").toFile()).get("models").get(0)
+                .at("/tasks/copa/acc/value").asDouble();
+        JsonNode references = stages.get("steps/tailor/references").get("references");
+        assertEquals(1 + 3 * 5, references.size(), "the candidate, then the base and 2 variants without each layer");
+        assertEquals("tailored", references.get(0).get("source").asText());
+        assertEquals(best.get("genotype"), references.get(0).get("genotype"));
+        assertEquals(1 - wholeAcc, references.get(0).at("/objectives/0").asDouble(), 1e-9);
+        assertEquals(50, references.get(0).at("/examples/0").asInt(), "copa's second half");
+        String section = Files.readString(out.resolve("reports/tailor.md"));
+        assertTrue(section.contains(String.format(java.util.Locale.ROOT, "|tailored (the exported candidate)|%s|%.4f (50)|",
+                references.get(0).at("/genotype/removed"), 1 - wholeAcc)), section);
+        assertTrue(section.contains("### Pareto front") && section.contains("|8|"), section);
+        assertTrue(Files.readString(out.resolve("reports/tailor.html")).contains("<svg"));
+
         CliRun again = CliRun.of(args);
         assertEquals(0, again.exitCode(), again.err());
         assertTrue(again.err().contains("steps/tailor/round-0001: reusing"), again.err());
-        assertFalse(again.err().contains("tailor trials: "), "trials were evaluated again: " + again.err());
+        assertFalse(again.err().contains("tailor trials: ") || again.err().contains("tailor references: "),
+                "trials were evaluated again: " + again.err());
+        assertEquals(section, Files.readString(out.resolve("reports/tailor.md")));
         assertEquals(run.out(), again.out());
+    }
+
+    @Test
+    void aSearchKilledBetweenRoundsContinuesToTheResultOfAnUninterruptedOne() throws Exception {
+        Path v0 = variant(0, 0.02f);
+        List<String> common = List.of("compress", "tailor", "--model", CliRun.STORIES.toString(), "--data",
+                CliRun.TINYSTORIES.toString(), "--seq-len", "128", "--samples", "8", "--master", "local[2]", "--layers",
+                "1", "--variants", v0.toString(), "--tasks", "copa", "--trials", "12", "--round-size", "4",
+                "--min-budget", "4", "--max-budget", "12", "--no-references", "--data-dir",
+                CliRun.SHARED.resolve("data").toString());
+        Path clean = dir.resolve("clean");
+        CliRun uninterrupted = CliRun.of(with(common, "--out", clean.toString()));
+        assertEquals(0, uninterrupted.exitCode(), uninterrupted.err());
+
+        Path killed = dir.resolve("killed");
+        Path log = dir.resolve("killed.log");
+        Process process = OtherJvm.start(log, with(common, "--out", killed.toString()));
+        try {
+            OtherJvm.waitForStage(killed, "steps/tailor/round-0000", process, log);
+        } finally {
+            process.destroyForcibly().waitFor();
+        }
+        JsonNode stages = JSON.readTree(killed.resolve("run.json").toFile()).get("stages");
+        assertFalse(stages.path("steps/tailor/round-0002").path("done").asBoolean(), "killed after it finished");
+
+        CliRun resumed = CliRun.of(with(common, "--out", killed.toString()));
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertTrue(resumed.err().contains("steps/tailor/round-0000: reusing"), resumed.err());
+        JsonNode expected = JSON.readTree(clean.resolve("run.json").toFile()).get("stages");
+        JsonNode actual = JSON.readTree(killed.resolve("run.json").toFile()).get("stages");
+        for (String round : List.of("round-0000", "round-0001", "round-0002")) {
+            assertEquals(measured(expected.at("/steps~1tailor~1" + round + "/trials")),
+                    measured(actual.at("/steps~1tailor~1" + round + "/trials")), round);
+        }
+        assertFalse(expected.has("steps/tailor/references"), "--no-references scores no references");
+        assertEquals(Files.readString(clean.resolve("models/tailor/best/plan.json")),
+                Files.readString(killed.resolve("models/tailor/best/plan.json")));
+        assertEquals(Files.readString(clean.resolve("reports/tailor.md")),
+                Files.readString(killed.resolve("reports/tailor.md")));
+    }
+
+    /** What trials proposed and measured, without their timings and hosts. */
+    private static List<String> measured(JsonNode trials) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode t : trials) {
+            out.add(t.get("id") + " " + t.get("budget") + " " + t.get("genotype") + " " + t.get("objectives") + " "
+                    + t.get("figures"));
+        }
+        return out;
+    }
+
+    private static String[] with(List<String> common, String... more) {
+        List<String> args = new ArrayList<>(common);
+        args.addAll(List.of(more));
+        return args.toArray(String[]::new);
     }
 
     @Test
@@ -134,21 +207,8 @@ class TailorCommandTest {
     /** The shared model with seeded noise of {@code scale} on every decoder layer's weights. */
     private Path variant(int seed, float scale) {
         Checkpoint base = ModelFolder.read(CliRun.STORIES);
-        Random random = new Random(seed);
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        base.tensors().forEach((name, t) -> {
-            if (!name.startsWith("model.layers.")) {
-                tensors.put(name, t);
-                return;
-            }
-            float[] values = t.toFloatArray();
-            for (int i = 0; i < values.length; i++) {
-                values[i] += scale * (float) random.nextGaussian();
-            }
-            tensors.put(name, Tensor.of(name, t.dtype(), t.shape(), values));
-        });
         Path folder = dir.resolve("variant-" + seed);
-        ModelFolder.write(new Checkpoint(base.config(), tensors, base.assets()), folder);
+        ModelFolder.write(NoisyCopy.of(base, seed, scale), folder);
         return folder;
     }
 }

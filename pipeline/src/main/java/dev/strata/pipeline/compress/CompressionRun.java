@@ -80,4 +80,10 @@ public interface CompressionRun {
 
     /** The address of a model a method is given by name or folder (a recipe's variant by its name, or a folder). */
     String modelNamed(String nameOrFolder);
+
+    /**
+     * Adds the method's own section to the run's report (OUT/reports/METHOD.md and .html, and a recipe's report).
+     * Call it on every run, reused stages included: the report is written from what this run holds.
+     */
+    void report(ReportSection section);
 }

@@ -84,7 +84,10 @@ public final class Param<T> {
         return new Param<>(key, flagOf(key), "", SWITCH, false, false, help, List.of());
     }
 
-    /** A boolean with a default of its own (read from YAML; a switch on the command line can only set it). */
+    /**
+     * A boolean with a default of its own: on the command line the flag alone sets it and, when the default is true,
+     * its negated form (--no-FLAG) clears it.
+     */
     public static Param<Boolean> bool(String key, boolean fallback, String help) {
         return new Param<>(key, flagOf(key), "", SWITCH, fallback, false, help, List.of());
     }

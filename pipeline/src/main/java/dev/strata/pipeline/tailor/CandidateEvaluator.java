@@ -44,13 +44,23 @@ public final class CandidateEvaluator {
 
     /** The figures of {@code candidate} on the first {@code budget} examples (windows of a text) of {@code task}. */
     public TaskFigures figures(LlamaModel candidate, Task task, int budget) {
+        return figures(candidate, task, budget, 0, 1);
+    }
+
+    /**
+     * The figures of {@code candidate} on shard {@code shard} of {@code shards} equal, contiguous parts of the first
+     * {@code budget} examples (windows of a text) of {@code task}; the shards' figures add up to the whole's.
+     */
+    public TaskFigures figures(LlamaModel candidate, Task task, int budget, int shard, int shards) {
         if (budget < 1) {
             throw new StrataException(task.name() + ": a budget of " + budget + " examples scores nothing");
         }
         TaskScorer scorer = new TaskScorer(candidate, tokenizer, batchTokens);
         if (task instanceof ChoiceTask choice) {
             List<ChoiceTask.Example> all = examples(choice);
-            return TaskFigures.ofChoices(choice, scorer.score(choice, all.subList(0, Math.min(budget, all.size()))));
+            int[] range = shardRange(Math.min(budget, all.size()), shard, shards);
+            return range[0] == range[1] ? TaskFigures.none(task.name(), false)
+                    : TaskFigures.ofChoices(task.name(), scorer.score(choice, all.subList(range[0], range[1])));
         }
         TextTask text = (TextTask) task;
         int[] tokens = tokens(text);
@@ -59,7 +69,17 @@ public final class CandidateEvaluator {
             throw new StrataException(task.name() + ": " + tokens.length + " tokens, fewer than one window of "
                     + base.config().maxPositions());
         }
-        return TaskFigures.ofText(text, scorer.score(text, tokens, 0, windows), baseRows(text, tokens, windows));
+        int[] range = shardRange(windows, shard, shards);
+        return range[0] == range[1] ? TaskFigures.none(task.name(), true) : TaskFigures.ofText(task.name(),
+                scorer.score(text, tokens, range[0], range[1]), baseRows(text, tokens, range[0], range[1]));
+    }
+
+    /** Items [from, to) of shard {@code shard} of {@code shards} over {@code n} items. */
+    static int[] shardRange(int n, int shard, int shards) {
+        if (shard < 0 || shard >= shards) {
+            throw new IllegalArgumentException("shard " + shard + " of " + shards);
+        }
+        return new int[] {(int) ((long) n * shard / shards), (int) ((long) n * (shard + 1) / shards)};
     }
 
     private synchronized List<ChoiceTask.Example> examples(ChoiceTask task) {
@@ -70,8 +90,8 @@ public final class CandidateEvaluator {
         return texts.computeIfAbsent(task.name(), k -> tokenizer.encodeWithBos(half.of(task.read(dataDir))));
     }
 
-    private synchronized List<OptionScore> baseRows(TextTask task, int[] tokens, int windows) {
-        return baseRows.computeIfAbsent(task.name() + "@" + windows,
-                k -> new TaskScorer(base, tokenizer, batchTokens).score(task, tokens, 0, windows));
+    private synchronized List<OptionScore> baseRows(TextTask task, int[] tokens, int from, int to) {
+        return baseRows.computeIfAbsent(task.name() + "@" + from + ".." + to,
+                k -> new TaskScorer(base, tokenizer, batchTokens).score(task, tokens, from, to));
     }
 }

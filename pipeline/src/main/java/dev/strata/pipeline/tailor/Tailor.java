@@ -58,20 +58,26 @@ public final class Tailor implements CompressionMethod {
     public static final Param<Integer> BATCH = Param.integer("batch", 4,
             "Candidates evaluated per round, in parallel (one Spark task each).").flag("--round-size")
             .check(Param.atLeast(1));
+    public static final Param<Integer> SHARDS = Param.integer("shards", 1, "Spark tasks per candidate, each scoring "
+            + "an equal part of every task's examples (more than 1 where executors outnumber a round's candidates).")
+            .check(Param.atLeast(1));
     public static final Param<List<String>> TASKS = Param.texts("tasks", List.of("arc_easy", "piqa"),
             "Tasks of the objective, one objective each (several: ParEGO scalarisation).").check(Tasks::problem);
     public static final Param<Integer> MIN_BUDGET = Param.integer("min_budget", 16,
             "Evaluation examples per task of hyperband's first stage.").check(Param.atLeast(1));
     public static final Param<Integer> MAX_BUDGET = Param.integer("max_budget", 144,
             "Evaluation examples per task at the full budget.").check(Param.atLeast(1));
+    public static final Param<Boolean> REFERENCES = Param.bool("references", true, "After the search, score the "
+            + "exported candidate on the whole held-out half of each task, beside the base and every variant with "
+            + "each block of `layers` adjacent layers removed (the report shows each one's best).");
     public static final Param<Integer> SEED = Param.integer("seed", 1234, "Seed of every proposal.")
             .flag("--search-seed");
     public static final Param<DataHalf> HALF = Param.choice("half", DataHalf.values(), DataHalf.SECOND,
             "The half of each task the search scores (the variants of a recipe train on the first).");
     public static final Param<String> DATA_DIR = Param.text("data_dir", EvalParams.DATA_DIR.fallback(),
             "Local folder with the task data, laid out as ../shared/data.").label("DIR");
-    private static final Params PARAMS = Params.of(LAYERS, VARIANTS, MERGE, OPTIMISER, SAMPLER, TRIALS, BATCH, TASKS,
-            ChoiceObjective.PARAM, MIN_BUDGET, MAX_BUDGET, SEED, HALF, DATA_DIR);
+    private static final Params PARAMS = Params.of(LAYERS, VARIANTS, MERGE, OPTIMISER, SAMPLER, TRIALS, BATCH, SHARDS, TASKS,
+            ChoiceObjective.PARAM, MIN_BUDGET, MAX_BUDGET, REFERENCES, SEED, HALF, DATA_DIR);
     private static final int BATCH_TOKENS = 2048;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger LOG = LogManager.getLogger(Tailor.class);
@@ -166,6 +172,14 @@ public final class Tailor implements CompressionMethod {
             throw new StrataException(s.name(TRIALS) + " " + s.get(TRIALS) + ": no trial reached the full budget ("
                     + s.name(MAX_BUDGET) + " " + s.get(MAX_BUDGET) + "); give more trials");
         }
+        List<SearchReport.Reference> whole = s.get(REFERENCES)
+                ? references(run, s, variants, space, best.proposal().genotype()) : List.of();
+        String what = String.format(Locale.ROOT, "%s with the %s sampler, %d candidates a round, seed %d",
+                s.get(OPTIMISER).name().toLowerCase(Locale.ROOT), s.get(SAMPLER).name().toLowerCase(Locale.ROOT),
+                s.get(BATCH), s.get(SEED));
+        run.report(new SearchReport(what, s.get(TASKS), s.get(ChoiceObjective.PARAM), trials, s.get(MAX_BUDGET))
+                .section(best, whole.isEmpty() ? null : whole.get(0), whole.isEmpty() ? List.of()
+                        : whole.subList(1, whole.size())));
         int layers = config.numLayers() - s.get(LAYERS);
         StoredModel tailored = run.model("best", () -> export(run, s, variants, best.proposal().genotype()));
         return List.of(Product.of("tailor " + layers + "L", tailored, true, "the best of " + trials.size()
@@ -204,10 +218,8 @@ public final class Tailor implements CompressionMethod {
      */
     private static ObjectNode evaluate(CompressionRun run, Settings s, List<String> variants, List<Proposal> asked,
             int round) {
-        List<TrialTask> tasks = asked.stream().map(p -> new TrialTask(run.original().address(), variants, s.get(MERGE),
-                p.genotype(), p.budget(), s.get(TASKS), s.get(ChoiceObjective.PARAM), s.get(DATA_DIR), s.get(HALF),
-                BATCH_TOKENS)).toList();
-        List<TrialTask.Outcome> outcomes = run.runTasks("trials", tasks);
+        List<TrialTask.Outcome> outcomes = outcomes(run, s, variants, asked.stream().map(Proposal::genotype).toList(),
+                asked.stream().map(Proposal::budget).toList(), "trials");
         ObjectNode record = JSON.createObjectNode();
         ArrayNode rows = record.putArray("trials");
         for (int i = 0; i < asked.size(); i++) {
@@ -218,24 +230,47 @@ public final class Tailor implements CompressionMethod {
             row.put("budget", p.budget());
             row.set("genotype", GenotypeJson.node(p.genotype()));
             ArrayNode objectives = row.putArray("objectives");
-            for (double v : o.objectives()) {
+            for (double v : o.objectives(s.get(ChoiceObjective.PARAM))) {
                 objectives.add(v);
             }
             ArrayNode figures = row.putArray("figures");
             for (TaskFigures f : o.figures()) {
                 figures.addObject().put("task", f.task()).put("examples", f.examples()).put("acc", f.acc())
-                        .put("gold_loglik_per_token", f.goldLoglikPerToken()).put("ppl_ratio", f.perplexityRatio());
+                        .put("gold_loglik_per_token", f.meanGoldLoglikPerToken()).put("ppl_ratio", f.perplexityRatio());
             }
             row.put("assembly_seconds", o.assemblySeconds());
             row.put("evaluation_seconds", o.evaluationSeconds());
             row.put("executor", o.executor());
         }
-        run.writeTablePart("trials", String.format(Locale.ROOT, "round=%04d", round), tableRows(asked, outcomes));
+        run.writeTablePart("trials", String.format(Locale.ROOT, "round=%04d", round), tableRows(asked, outcomes,
+                s.get(ChoiceObjective.PARAM)));
         return record;
     }
 
+    /**
+     * Every candidate scored on its budget, one Spark task per candidate and shard; the outcomes in the candidates'
+     * order, each added up from its shards.
+     */
+    private static List<TrialTask.Outcome> outcomes(CompressionRun run, Settings s, List<String> variants,
+            List<Genotype> candidates, List<Integer> budgets, String label) {
+        int shards = s.get(SHARDS);
+        List<TrialTask> tasks = new ArrayList<>();
+        for (int c = 0; c < candidates.size(); c++) {
+            for (int shard = 0; shard < shards; shard++) {
+                tasks.add(new TrialTask(run.original().address(), variants, s.get(MERGE), candidates.get(c),
+                        budgets.get(c), s.get(TASKS), s.get(DATA_DIR), s.get(HALF), BATCH_TOKENS, shard, shards));
+            }
+        }
+        List<TrialTask.Outcome> parts = run.runTasks(label, tasks);
+        List<TrialTask.Outcome> outcomes = new ArrayList<>();
+        for (int c = 0; c < candidates.size(); c++) {
+            outcomes.add(TrialTask.Outcome.of(parts.subList(c * shards, (c + 1) * shards)));
+        }
+        return outcomes;
+    }
+
     private static List<java.util.Map<String, Object>> tableRows(List<Proposal> asked,
-            List<TrialTask.Outcome> outcomes) {
+            List<TrialTask.Outcome> outcomes, ChoiceObjective objective) {
         List<java.util.Map<String, Object>> rows = new ArrayList<>();
         for (int i = 0; i < asked.size(); i++) {
             Proposal p = asked.get(i);
@@ -249,9 +284,9 @@ public final class Tailor implements CompressionMethod {
                 row.put("removed", p.genotype().removed().toString());
                 row.put("task", f.task());
                 row.put("examples", f.examples());
-                row.put("objective", o.objectives()[t]);
+                row.put("objective", f.objective(objective));
                 row.put("acc", f.acc());
-                row.put("gold_loglik_per_token", f.goldLoglikPerToken());
+                row.put("gold_loglik_per_token", f.meanGoldLoglikPerToken());
                 row.put("ppl_ratio", f.perplexityRatio());
                 row.put("assembly_seconds", o.assemblySeconds());
                 row.put("evaluation_seconds", o.evaluationSeconds());
@@ -260,6 +295,58 @@ public final class Tailor implements CompressionMethod {
             }
         }
         return rows;
+    }
+
+    /**
+     * The exported candidate (first) and, for comparison, the base and each variant alone with each block of
+     * adjacent layers removed, scored on every example of each task's held-out half: a step, so a rerun reads them.
+     */
+    private static List<SearchReport.Reference> references(CompressionRun run, Settings s, List<String> variants,
+            SearchSpace space, Genotype tailored) {
+        List<Genotype> candidates = new ArrayList<>(List.of(tailored));
+        List<String> sources = new ArrayList<>(List.of("tailored"));
+        for (int m = -1; m < variants.size(); m++) {
+            for (int first = 0; first + space.removed() <= space.layers(); first++) {
+                List<Integer> block = IntStream.range(first, first + space.removed()).boxed().toList();
+                candidates.add(m < 0 ? space.baseOnly(block) : space.variantOnly(m, block));
+                sources.add(m < 0 ? "base" : s.get(VARIANTS).get(m));
+            }
+        }
+        JsonNode record = run.step("references", () -> {
+            List<TrialTask.Outcome> outcomes = outcomes(run, s, variants, candidates,
+                    candidates.stream().map(c -> Integer.MAX_VALUE).toList(), "references");
+            ObjectNode node = JSON.createObjectNode();
+            ArrayNode rows = node.putArray("references");
+            for (int c = 0; c < candidates.size(); c++) {
+                ObjectNode row = rows.addObject();
+                row.put("source", sources.get(c));
+                row.set("genotype", GenotypeJson.node(candidates.get(c)));
+                ArrayNode objectives = row.putArray("objectives");
+                ArrayNode examples = row.putArray("examples");
+                for (TaskFigures f : outcomes.get(c).figures()) {
+                    objectives.add(f.objective(s.get(ChoiceObjective.PARAM)));
+                    examples.add(f.examples());
+                }
+            }
+            return node;
+        });
+        JsonNode rows = record.path("references");
+        List<SearchReport.Reference> out = new ArrayList<>();
+        for (int c = 0; c < candidates.size(); c++) {
+            JsonNode row = rows.path(c);
+            if (!GenotypeJson.read(row.path("genotype"), variants.size()).equals(candidates.get(c))) {
+                throw new StrataException("the references of this folder's search were made for another candidate: "
+                        + "it was made with other settings; use another folder");
+            }
+            double[] objectives = new double[row.path("objectives").size()];
+            int[] examples = new int[objectives.length];
+            for (int t = 0; t < objectives.length; t++) {
+                objectives[t] = row.path("objectives").get(t).asDouble();
+                examples[t] = row.path("examples").get(t).asInt();
+            }
+            out.add(new SearchReport.Reference(sources.get(c), candidates.get(c).removed(), objectives, examples));
+        }
+        return out;
     }
 
     /** The trials of a round's record, checked against what the optimiser asked (a replay must ask the same). */

@@ -81,7 +81,7 @@ class CandidateEvaluatorTest {
             TaskFigures figures = evaluator.figures(c.model(), copa, BUDGET);
             assertEquals(BUDGET, figures.examples());
             assertEquals(acc, figures.acc(), 1e-12);
-            assertEquals(goldPerToken, figures.goldLoglikPerToken(), 1e-9);
+            assertEquals(goldPerToken, figures.meanGoldLoglikPerToken(), 1e-9);
             assertEquals(1 - acc, figures.objective(ChoiceObjective.ERROR), 1e-12);
             assertEquals(-goldPerToken, figures.objective(ChoiceObjective.GOLD_LOGLIK), 1e-9);
             assertTrue(Double.isNaN(figures.perplexityRatio()));
@@ -109,5 +109,41 @@ class CandidateEvaluatorTest {
             assertEquals(1.0, figures.objective(ChoiceObjective.GOLD_LOGLIK));
             assertTrue(evaluator.figures(pruned.model(), stories, 3).perplexityRatio() > 1);
         }
+    }
+
+    @Test
+    void shardsAddUpToTheWholeBudget() {
+        CandidateEvaluator evaluator = new CandidateEvaluator(base, tokenizer, data, BATCH_TOKENS, DataHalf.SECOND);
+        try (Candidate pruned = new CandidateAssembler(base, List.of()).assemble(baseOnly(5, 3))) {
+            for (String name : List.of("copa", "tinystories")) {
+                dev.strata.pipeline.eval.task.Task task = Tasks.parse(name).get(0);
+                int budget = name.equals("copa") ? 10 : 5;
+                TaskFigures whole = evaluator.figures(pruned.model(), task, budget);
+                TaskFigures added = TaskFigures.none(name, task instanceof TextTask);
+                for (int shard = 0; shard < 3; shard++) {
+                    added = added.plus(evaluator.figures(pruned.model(), task, budget, shard, 3));
+                }
+                assertEquals(budget, added.examples(), name);
+                for (ChoiceObjective objective : ChoiceObjective.values()) {
+                    assertEquals(whole.objective(objective), added.objective(objective), 1e-6, name);
+                }
+                assertEquals(whole.acc(), added.acc(), 1e-12, name);
+            }
+            // more shards than examples: the empty ones score nothing, and the rest still add up
+            TaskFigures empty = evaluator.figures(pruned.model(), Tasks.parse("copa").get(0), 2, 0, 3);
+            assertEquals(0, empty.examples());
+        }
+    }
+
+    @Test
+    void shardRangesCoverTheItemsOnceInOrder() {
+        int next = 0;
+        for (int shard = 0; shard < 4; shard++) {
+            int[] range = CandidateEvaluator.shardRange(10, shard, 4);
+            assertEquals(next, range[0]);
+            next = range[1];
+        }
+        assertEquals(10, next);
+        assertEquals(List.of(0, 0), IntStream.of(CandidateEvaluator.shardRange(2, 0, 3)).boxed().toList());
     }
 }

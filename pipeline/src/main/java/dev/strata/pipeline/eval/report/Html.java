@@ -1,11 +1,11 @@
 package dev.strata.pipeline.eval.report;
 
 /** Escaping for text placed in HTML and SVG. */
-final class Html {
+public final class Html {
     private Html() {
     }
 
-    static String escape(String s) {
+    public static String escape(String s) {
         StringBuilder out = new StringBuilder(s.length());
         for (char c : s.toCharArray()) {
             switch (c) {

@@ -29,9 +29,15 @@ public final class ReportHtml {
     private ReportHtml() {
     }
 
+    /** A whole page: {@code body} under the heading {@code title}, in the report's style. */
+    public static String page(String title, String body) {
+        return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + Html.escape(title)
+                + "</title><style>" + STYLE + "</style></head><body>\n<h1>" + Html.escape(title) + "</h1>\n" + body
+                + "</body></html>\n";
+    }
+
     public static String html(EvalReport report) {
-        StringBuilder h = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                + "<title>Strata evaluation</title><style>" + STYLE + "</style></head><body>\n<h1>Evaluation</h1>\n");
+        StringBuilder h = new StringBuilder();
         h.append("<p>Original: <b>").append(Html.escape(report.original().model())).append("</b>");
         for (ModelResult m : report.models()) {
             h.append("<br>").append(Html.escape(m.model())).append(String.format(Locale.ROOT, ": %,d parameters",
@@ -55,7 +61,7 @@ public final class ReportHtml {
                         List.of(new SvgBarChart.Series(metric.getKey(), metric.getValue())), null).svg()).append('\n');
             }
         }
-        return h.append("</body></html>\n").toString();
+        return page("Evaluation", h.toString());
     }
 
     /** The accuracy, retained and perplexity charts. */
