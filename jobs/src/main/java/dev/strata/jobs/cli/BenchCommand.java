@@ -290,6 +290,9 @@ final class BenchCommand {
             }
             SearchBenchmark.Run split = r.local1();
             report.put("local2_over_local1", r.speedup(), String.format(Locale.ROOT, "%.2fx", r.speedup()))
+                    .put("two_threads_over_one", r.ceiling(), String.format(Locale.ROOT, "%.2fx (the same trials "
+                            + "without Spark, %.1f -> %.1f a minute: this machine's ceiling)", r.ceiling(),
+                            r.oneThread(), r.twoThreads()))
                     .put("assembly_seconds_per_trial", split.assemblySeconds(), String.format(Locale.ROOT,
                             "%.3f (%.1f%% of a trial, local[1])", split.assemblySeconds(),
                             100 * split.assemblyShare()))

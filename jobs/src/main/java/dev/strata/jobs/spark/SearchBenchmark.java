@@ -6,9 +6,13 @@ import dev.strata.jobs.io.RunFolder;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.bench.NoisyCopy;
 import dev.strata.pipeline.compress.RunParams;
+import dev.strata.pipeline.forward.Devices;
+import dev.strata.pipeline.forward.LlamaModel;
 import dev.strata.pipeline.model.ModelFolder;
 import dev.strata.pipeline.settings.Settings;
+import dev.strata.pipeline.tailor.GenotypeJson;
 import dev.strata.pipeline.tailor.Tailor;
+import dev.strata.pipeline.tailor.TrialTask;
 import dev.strata.pipeline.util.AtomicDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,7 +31,8 @@ import org.apache.spark.sql.SparkSession;
  * Measures GPTailor's search in one run: the same search (every trial at one budget, so that rounds cost alike) in a
  * fresh folder on local[1] and on local[2], its trials per minute on each, and how a trial's time splits between
  * assembling the candidate and evaluating it. The search's time is the method's wall time less the stages that are
- * not the search (calibration windows, scores, the export).
+ * not the search (calibration windows, scores, the export). Beside them, the machine's ceiling: the same trials run
+ * directly on one and on two threads of this JVM, without Spark.
  */
 public final class SearchBenchmark {
     private static final Logger LOG = LogManager.getLogger(SearchBenchmark.class);
@@ -54,9 +59,18 @@ public final class SearchBenchmark {
         }
     }
 
-    public record Result(Run local1, Run local2) {
+    /**
+     * @param oneThread trials per minute of the local[1] search's trials run on one thread, without Spark
+     * @param twoThreads the same on two threads
+     */
+    public record Result(Run local1, Run local2, double oneThread, double twoThreads) {
         public double speedup() {
             return local2.trialsPerMinute() / local1.trialsPerMinute();
+        }
+
+        /** What two threads gain on this machine without Spark: the most local[2] can gain. */
+        public double ceiling() {
+            return twoThreads / oneThread;
         }
     }
 
@@ -69,7 +83,10 @@ public final class SearchBenchmark {
         }
         try {
             List<String> variants = o.variants().isEmpty() ? noisyCopies(o.model(), scratch) : o.variants();
-            return new Result(search("local[1]", o, variants, scratch), search("local[2]", o, variants, scratch));
+            Run local1 = search("local[1]", o, variants, scratch);
+            Run local2 = search("local[2]", o, variants, scratch);
+            List<TrialTask> trials = trialsOf(scratch.resolve(folderName("local[1]")), o, variants);
+            return new Result(local1, local2, direct(trials, 1), direct(trials, 2));
         } finally {
             AtomicDirectory.deleteQuietly(scratch);
         }
@@ -106,7 +123,7 @@ public final class SearchBenchmark {
         flags.put(Tailor.DATA_DIR.flag(), o.dataDir());
         Tailor tailor = new Tailor();
         Settings settings = Settings.fromFlags(tailor.params(), flags);
-        String out = scratch.resolve("search-" + master.replaceAll("[^0-9a-z]", "")).toString();
+        String out = scratch.resolve(folderName(master)).toString();
         SparkSession session = Sessions.start(master, "bench search");
         try (RunDriver driver = RunDriver.open(Settings.fromFlags(RunParams.PARAMS, runFlags), out, () -> session)) {
             long start = System.nanoTime();
@@ -145,5 +162,69 @@ public final class SearchBenchmark {
             }
         }
         return new Run(master, trials, wall - other, assembly / trials, evaluation / trials);
+    }
+
+    private static String folderName(String master) {
+        return "search-" + master.replaceAll("[^0-9a-z]", "");
+    }
+
+    /** The trials a search folder recorded, as tasks to run again. */
+    private static List<TrialTask> trialsOf(Path folder, Options o, List<String> variants) {
+        List<TrialTask> out = new ArrayList<>();
+        try {
+            JsonNode stages = JSON.readTree(folder.resolve(RunFolder.RUN_FILE).toFile()).path("stages");
+            for (Map.Entry<String, JsonNode> stage : (Iterable<Map.Entry<String, JsonNode>>) stages::fields) {
+                for (JsonNode t : stage.getValue().path("trials")) {
+                    out.add(new TrialTask(o.model(), variants, Tailor.MERGE.fallback(), GenotypeJson.read(
+                            t.get("genotype"), variants.size()), t.get("budget").asInt(), o.tasks(), o.dataDir(),
+                            Tailor.HALF.fallback(), Tailor.BATCH_TOKENS, 0, 1));
+                }
+            }
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        return out;
+    }
+
+    /** Trials per minute of {@code trials} run on {@code threads} threads of this JVM (one PyTorch thread each). */
+    private static double direct(List<TrialTask> trials, int threads) {
+        List<LlamaModel> models = new ArrayList<>();
+        List<Path> folders = new ArrayList<>();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(() -> {
+                Devices.setThreadsOfThisThread(1);
+                r.run();
+            }, "bench-search");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (String address : trials.get(0).models()) {
+                Path folder = Path.of(dev.strata.jobs.io.HadoopFiles.path(address).toUri());
+                folders.add(folder);
+                models.add(LlamaModel.load(folder, ai.djl.Device.cpu()));
+            }
+            trials.get(0).run(models, folders); // the evaluator's shared work (task data, base rows) done before timing
+            long start = System.nanoTime();
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (TrialTask t : trials) {
+                done.add(pool.submit(() -> t.run(models, folders)));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get();
+            }
+            double perMinute = trials.size() / ((System.nanoTime() - start) / 1e9) * 60;
+            LOG.info("bench search: {} trials on {} thread(s) without Spark: {} a minute", trials.size(), threads,
+                    String.format(Locale.ROOT, "%.1f", perMinute));
+            return perMinute;
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new StrataException("bench search: interrupted");
+        } catch (java.util.concurrent.ExecutionException ex) {
+            throw ex.getCause() instanceof RuntimeException r ? r : new IllegalStateException(ex.getCause());
+        } finally {
+            pool.shutdownNow();
+            models.forEach(LlamaModel::close);
+        }
     }
 }

@@ -78,7 +78,8 @@ public final class Tailor implements CompressionMethod {
             "Local folder with the task data, laid out as ../shared/data.").label("DIR");
     private static final Params PARAMS = Params.of(LAYERS, VARIANTS, MERGE, OPTIMISER, SAMPLER, TRIALS, BATCH, SHARDS, TASKS,
             ChoiceObjective.PARAM, MIN_BUDGET, MAX_BUDGET, REFERENCES, SEED, HALF, DATA_DIR);
-    private static final int BATCH_TOKENS = 2048;
+    /** Tokens per forward pass of a trial's evaluation. */
+    public static final int BATCH_TOKENS = 2048;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger LOG = LogManager.getLogger(Tailor.class);
 
