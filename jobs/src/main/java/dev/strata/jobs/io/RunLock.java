@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.util.HostName;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.attribute.FileTime;
@@ -68,7 +68,7 @@ final class RunLock implements AutoCloseable {
         Path file = new Path(root, FILE);
         String token = UUID.randomUUID().toString();
         ObjectNode holder = JSON.createObjectNode();
-        holder.put("host", host());
+        holder.put("host", HostName.get());
         holder.put("pid", ProcessHandle.current().pid());
         holder.put("token", token);
         holder.put("started", Instant.now().toString());
@@ -100,7 +100,7 @@ final class RunLock implements AutoCloseable {
         if (age > STALE_MILLIS) {
             return "its lock was last refreshed " + age / 60_000 + " minutes ago";
         }
-        if (holder.path("host").asText().equals(host())) {
+        if (holder.path("host").asText().equals(HostName.get())) {
             long pid = holder.path("pid").asLong();
             if (ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)) {
                 return "process " + pid + " no longer runs";
@@ -206,14 +206,6 @@ final class RunLock implements AutoCloseable {
             fs.delete(file, false);
         } catch (IOException ex) {
             throw HadoopFiles.failure(file, "remove the stale run lock", ex);
-        }
-    }
-
-    private static String host() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException ex) {
-            return "unknown";
         }
     }
 

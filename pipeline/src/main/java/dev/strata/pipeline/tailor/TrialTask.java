@@ -7,7 +7,7 @@ import dev.strata.pipeline.eval.task.Tasks;
 import dev.strata.pipeline.forward.LlamaModel;
 import dev.strata.pipeline.merge.MergeOperators;
 import dev.strata.pipeline.tokenize.Tokenizer;
-import java.net.InetAddress;
+import dev.strata.pipeline.util.HostName;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -80,7 +80,7 @@ public record TrialTask(String base, List<String> variants, String merge, Genoty
             for (Task task : scored) {
                 figures.add(evaluator.figures(candidate.model(), task, budget, shard, shards));
             }
-            return new Outcome(figures, assembled, (System.nanoTime() - start) / 1e9 - assembled, host());
+            return new Outcome(figures, assembled, (System.nanoTime() - start) / 1e9 - assembled, HostName.get());
         }
     }
 
@@ -88,13 +88,5 @@ public record TrialTask(String base, List<String> variants, String merge, Genoty
         String key = base + "@" + System.identityHashCode(baseModel) + "|" + dataDir + "|" + half + "|" + batchTokens;
         return EVALUATORS.computeIfAbsent(key, k -> new CandidateEvaluator(baseModel,
                 Tokenizer.load(baseFolder, baseModel.config()), Path.of(dataDir), batchTokens, half));
-    }
-
-    private static String host() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException ex) {
-            return "unknown";
-        }
     }
 }
