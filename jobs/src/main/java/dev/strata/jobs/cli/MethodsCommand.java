@@ -31,15 +31,16 @@ final class MethodsCommand implements Callable<Integer> {
             for (Param<?> p : m.params()) {
                 String fallback = p.shownDefault();
                 OUT.info(String.format("  %-" + width + "s  %s%s", option(p), p.help(),
-                        fallback == null || p.isSwitch() ? "" : " Default: " + fallback + "."));
+                        fallback == null || (p.isSwitch() && p.negatedFlag() == null) ? "" : " Default: " + fallback + "."));
             }
             OUT.info("");
         }
         return 0;
     }
 
-    /** "--pair-metric NAME (pair_metric)". */
+    /** "--pair-metric NAME (pair_metric)"; a switch that is on by default shows its negated form too. */
     private static String option(Param<?> p) {
-        return p.flag() + (p.isSwitch() ? "" : " " + p.label()) + " (" + p.key() + ")";
+        String flag = p.negatedFlag() != null ? p.flag() + ", " + p.negatedFlag() : p.flag();
+        return flag + (p.isSwitch() ? "" : " " + p.label()) + " (" + p.key() + ")";
     }
 }

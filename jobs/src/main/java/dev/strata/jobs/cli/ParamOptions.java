@@ -21,11 +21,12 @@ final class ParamOptions {
     static void add(CommandSpec spec, Params params) {
         for (Param<?> p : params) {
             String fallback = p.shownDefault();
-            String help = p.help() + (fallback != null && !p.isSwitch() ? " Default: " + fallback + "." : "");
+            String help = p.help() + (fallback != null && !p.isSwitch() ? " Default: " + fallback + "."
+                    : p.negatedFlag() != null ? " On unless " + p.negatedFlag() + "." : "");
             OptionSpec.Builder option = OptionSpec.builder(p.flag()).description(help).required(p.isRequired());
             if (p.isSwitch()) {
                 // a switch that is on by default is turned off by its negated form (--no-references)
-                option.arity("0").type(boolean.class).negatable("true".equals(fallback));
+                option.arity("0").type(boolean.class).negatable(p.negatedFlag() != null);
             } else {
                 option.arity("1").type(String.class).paramLabel(p.label());
             }

@@ -208,6 +208,11 @@ public final class Param<T> {
         return kind.isSwitch();
     }
 
+    /** The flag that clears a switch that is on by default ("--no-references"), or null for any other setting. */
+    public String negatedFlag() {
+        return isSwitch() && Boolean.TRUE.equals(fallback) ? "--no-" + flag.substring(2) : null;
+    }
+
     /** The default (null: none). */
     public T fallback() {
         return fallback;
