@@ -281,7 +281,9 @@ final class BenchCommand {
         public Integer call() {
             SearchBenchmark.Result r = SearchBenchmark.run(new SearchBenchmark.Options(model, variants, data, tasks,
                     trials, roundSize, budget, sampler, dataDir));
-            Report report = new Report().put("trials", r.local1().trials()).put("budget", budget, budget
+            Report report = new Report().put("trials", r.local1().trials(), r.local1().trials() + " timed of " + trials
+                    + " (the first round, which loads the models and task data, is left out)")
+                    .put("budget", budget, budget
                     + " examples per task, " + String.join(", ", tasks));
             for (SearchBenchmark.Run run : List.of(r.local1(), r.local2())) {
                 String key = run.master().replaceAll("[^0-9a-z]", "");

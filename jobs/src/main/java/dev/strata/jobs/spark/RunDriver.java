@@ -165,7 +165,7 @@ public final class RunDriver implements AutoCloseable {
      */
     public void check(CompressionMethod method, Settings s) {
         method.check(s, config);
-        folder.checkClaim(method.name(), s.toJson(), "--out");
+        folder.checkClaim(method.name(), method.identity(s), "--out");
     }
 
     /**
@@ -174,7 +174,7 @@ public final class RunDriver implements AutoCloseable {
      */
     public List<Product> compress(CompressionMethod method, Settings s) {
         method.check(s, config);
-        folder.claim(method.name(), s.toJson(), "--out");
+        folder.claim(method.name(), method.identity(s), "--out");
         Set<Need> needs = method.needs(s);
         if (needs.contains(Need.WINDOWS)) {
             windows(null);

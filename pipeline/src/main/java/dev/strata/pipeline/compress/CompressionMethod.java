@@ -1,5 +1,6 @@
 package dev.strata.pipeline.compress;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.settings.Params;
 import dev.strata.pipeline.settings.Settings;
@@ -30,6 +31,14 @@ public interface CompressionMethod {
      * ({@link Settings#invalid}).
      */
     void check(Settings settings, LlamaConfig model);
+
+    /**
+     * The settings that identify this method's results in a run folder: a rerun with others is refused. All of them
+     * unless a method leaves out those that only change how the work is spread or what is added beside the results.
+     */
+    default ObjectNode identity(Settings settings) {
+        return settings.toJson();
+    }
 
     /** One paragraph for the report: what the method does with these settings. */
     String describe(Settings settings);

@@ -10,9 +10,9 @@ import dev.strata.pipeline.forward.LlamaModel;
 import dev.strata.pipeline.tokenize.Tokenizer;
 import dev.strata.pipeline.eval.DataHalf;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Scores candidates on a budget of each task: the first N examples of a choice task, the first N windows of a
@@ -25,9 +25,10 @@ public final class CandidateEvaluator {
     private final Path dataDir;
     private final int batchTokens;
     private final DataHalf half;
-    private final Map<String, List<ChoiceTask.Example>> examples = new HashMap<>();
-    private final Map<String, int[]> texts = new HashMap<>();
-    private final Map<String, List<OptionScore>> baseRows = new HashMap<>();
+    // filled once per key; ConcurrentHashMap so that a key being computed holds back only the tasks that need it
+    private final Map<String, List<ChoiceTask.Example>> examples = new ConcurrentHashMap<>();
+    private final Map<String, int[]> texts = new ConcurrentHashMap<>();
+    private final Map<String, List<OptionScore>> baseRows = new ConcurrentHashMap<>();
 
     /**
      * @param tokenizer the base's (a candidate's layers share its vocabulary); the caller closes it
@@ -48,8 +49,9 @@ public final class CandidateEvaluator {
     }
 
     /**
-     * The figures of {@code candidate} on shard {@code shard} of {@code shards} equal, contiguous parts of the first
-     * {@code budget} examples (windows of a text) of {@code task}; the shards' figures add up to the whole's.
+     * The figures of {@code candidate} on shard {@code shard} of {@code shards} about equal, contiguous parts of the
+     * first {@code budget} examples (windows of a text) of {@code task}, cut between the scorer's batches so that the
+     * shards' figures add up to the whole's.
      */
     public TaskFigures figures(LlamaModel candidate, Task task, int budget, int shard, int shards) {
         if (budget < 1) {
@@ -58,7 +60,7 @@ public final class CandidateEvaluator {
         TaskScorer scorer = new TaskScorer(candidate, tokenizer, batchTokens);
         if (task instanceof ChoiceTask choice) {
             List<ChoiceTask.Example> all = examples(choice);
-            int[] range = shardRange(Math.min(budget, all.size()), shard, shards);
+            int[] range = shardRange(Math.min(budget, all.size()), shard, shards, TaskScorer.GROUP);
             return range[0] == range[1] ? TaskFigures.none(task.name(), false)
                     : TaskFigures.ofChoices(task.name(), scorer.score(choice, all.subList(range[0], range[1])));
         }
@@ -69,28 +71,34 @@ public final class CandidateEvaluator {
             throw new StrataException(task.name() + ": " + tokens.length + " tokens, fewer than one window of "
                     + base.config().maxPositions());
         }
-        int[] range = shardRange(windows, shard, shards);
+        int[] range = shardRange(windows, shard, shards, Math.max(1, batchTokens / base.config().maxPositions()));
         return range[0] == range[1] ? TaskFigures.none(task.name(), true) : TaskFigures.ofText(task.name(),
                 scorer.score(text, tokens, range[0], range[1]), baseRows(text, tokens, range[0], range[1]));
     }
 
-    /** Items [from, to) of shard {@code shard} of {@code shards} over {@code n} items. */
-    static int[] shardRange(int n, int shard, int shards) {
+    /**
+     * Items [from, to) of shard {@code shard} of {@code shards} over {@code n} items, cut at multiples of {@code unit}
+     * (the items the scorer batches together), so that every shard runs the batches the whole would run and the
+     * shards' figures add up to the whole's (up to the order of summation).
+     */
+    static int[] shardRange(int n, int shard, int shards, int unit) {
         if (shard < 0 || shard >= shards) {
             throw new IllegalArgumentException("shard " + shard + " of " + shards);
         }
-        return new int[] {(int) ((long) n * shard / shards), (int) ((long) n * (shard + 1) / shards)};
+        long units = (n + (long) unit - 1) / unit;
+        return new int[] {(int) Math.min(n, unit * (units * shard / shards)),
+            (int) Math.min(n, unit * (units * (shard + 1) / shards))};
     }
 
-    private synchronized List<ChoiceTask.Example> examples(ChoiceTask task) {
+    private List<ChoiceTask.Example> examples(ChoiceTask task) {
         return examples.computeIfAbsent(task.name(), k -> half.of(task.read(dataDir)));
     }
 
-    private synchronized int[] tokens(TextTask task) {
+    private int[] tokens(TextTask task) {
         return texts.computeIfAbsent(task.name(), k -> tokenizer.encodeWithBos(half.of(task.read(dataDir))));
     }
 
-    private synchronized List<OptionScore> baseRows(TextTask task, int[] tokens, int from, int to) {
+    private List<OptionScore> baseRows(TextTask task, int[] tokens, int from, int to) {
         return baseRows.computeIfAbsent(task.name() + "@" + from + ".." + to,
                 k -> new TaskScorer(base, tokenizer, batchTokens).score(task, tokens, from, to));
     }

@@ -15,8 +15,12 @@ import java.util.Locale;
  * variant with its best block of layers removed (what the search has to beat to be worth its trials).
  */
 final class SearchReport {
-    /** A model scored on the whole held-out half: {@code source}'s layers with {@code removed} taken out. */
-    record Reference(String source, List<Integer> removed, double[] objectives, int[] examples) {
+    /**
+     * A model scored on the whole held-out half: a source's layers with {@code removed} taken out.
+     *
+     * @param sourceIndex -1 for the base, else the variant's position (names may repeat; positions do not)
+     */
+    record Reference(int sourceIndex, String source, List<Integer> removed, double[] objectives, int[] examples) {
         double mean() {
             return Arrays.stream(objectives).average().orElse(Double.NaN);
         }
@@ -132,9 +136,9 @@ final class SearchReport {
 
     /** For each source (in the order first seen), its reference with the lowest mean objective. */
     static List<Reference> bestPerSource(List<Reference> references) {
-        java.util.Map<String, Reference> best = new java.util.LinkedHashMap<>();
+        java.util.Map<Integer, Reference> best = new java.util.LinkedHashMap<>();
         for (Reference r : references) {
-            best.merge(r.source(), r, (a, b) -> b.mean() < a.mean() ? b : a);
+            best.merge(r.sourceIndex(), r, (a, b) -> b.mean() < a.mean() ? b : a);
         }
         return new ArrayList<>(best.values());
     }

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.IntStream;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * The search's work on the run: candidates evaluated as Spark tasks (one per candidate and shard) and recorded, a
@@ -21,6 +23,7 @@ import java.util.stream.IntStream;
  */
 final class SearchRounds {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LogManager.getLogger(SearchRounds.class);
 
     private final CompressionRun run;
     private final Settings s;
@@ -129,13 +132,17 @@ final class SearchRounds {
     List<SearchReport.Reference> references(SearchSpace space, Genotype tailored) {
         List<Genotype> candidates = new ArrayList<>(List.of(tailored));
         List<String> sources = new ArrayList<>(List.of("tailored"));
+        List<Integer> sourceIndices = new ArrayList<>(List.of(-2));
         for (int m = -1; m < variants.size(); m++) {
             for (int first = 0; first + space.removed() <= space.layers(); first++) {
                 List<Integer> block = IntStream.range(first, first + space.removed()).boxed().toList();
                 candidates.add(m < 0 ? space.baseOnly(block) : space.variantOnly(m, block));
                 sources.add(m < 0 ? "base" : s.get(Tailor.VARIANTS).get(m));
+                sourceIndices.add(m);
             }
         }
+        LOG.info("tailor references: {} candidates, each on every example of each task's held-out half "
+                + "(--no-references skips them)", candidates.size());
         JsonNode record = run.step("references", () -> {
             List<TrialTask.Outcome> outcomes = outcomes(candidates,
                     candidates.stream().map(c -> Integer.MAX_VALUE).toList(), "references");
@@ -155,6 +162,10 @@ final class SearchRounds {
             return node;
         });
         JsonNode rows = record.path("references");
+        if (rows.size() != candidates.size()) {
+            throw new StrataException("the references of this folder's search hold " + rows.size() + " models, not "
+                    + "the " + candidates.size() + " asked now: it was made with other settings; use another folder");
+        }
         List<SearchReport.Reference> out = new ArrayList<>();
         for (int c = 0; c < candidates.size(); c++) {
             JsonNode row = rows.path(c);
@@ -168,7 +179,8 @@ final class SearchRounds {
                 objectives[t] = row.path("objectives").get(t).asDouble();
                 examples[t] = row.path("examples").get(t).asInt();
             }
-            out.add(new SearchReport.Reference(sources.get(c), candidates.get(c).removed(), objectives, examples));
+            out.add(new SearchReport.Reference(sourceIndices.get(c), sources.get(c), candidates.get(c).removed(),
+                    objectives, examples));
         }
         return out;
     }

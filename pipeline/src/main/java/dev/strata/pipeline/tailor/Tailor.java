@@ -1,5 +1,6 @@
 package dev.strata.pipeline.tailor;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.compress.Compressed;
 import dev.strata.pipeline.compress.CompressionMethod;
@@ -126,6 +127,14 @@ public final class Tailor implements CompressionMethod {
             throw s.invalid(MERGE, "'" + s.get(MERGE) + "' " + merge + ", but there are " + s.get(VARIANTS).size()
                     + " variants");
         }
+    }
+
+    /** Shards only spread the work, and references are only added to the report: a rerun may change them. */
+    @Override
+    public ObjectNode identity(Settings s) {
+        ObjectNode identity = s.toJson();
+        identity.remove(List.of(SHARDS.key(), REFERENCES.key()));
+        return identity;
     }
 
     @Override

@@ -8,18 +8,18 @@ import java.util.List;
 
 /**
  * A candidate's figures on part of one task, kept as sums so that the parts a trial's shards scored add up to the
- * figures of the whole ({@link #plus}). Derived as the evaluation report derives them ({@link Metrics}); a figure the
+ * figures of the whole ({@link #plus}; equal up to the order of summation, the shards running the whole's batches). Derived as the evaluation report derives them ({@link Metrics}); a figure the
  * task does not give is NaN.
  *
  * @param text true for a text task (windows, a perplexity ratio), false for a choice task
  * @param examples examples (windows for a text task) behind the figures
  * @param correct choice examples whose most likely option is the gold one (lm-eval's unnormalised "acc")
- * @param goldLoglikPerToken summed over choice examples: the gold option's log-likelihood per token
+ * @param goldLoglikPerTokenSum summed over choice examples: the gold option's log-likelihood per token
  * @param loglik summed over a text's windows: the candidate's log-likelihood of their tokens
  * @param baseLoglik the same for the base model on the same windows
  * @param tokens tokens scored in those windows
  */
-public record TaskFigures(String task, boolean text, int examples, double correct, double goldLoglikPerToken,
+public record TaskFigures(String task, boolean text, int examples, int correct, double goldLoglikPerTokenSum,
         double loglik, double baseLoglik, long tokens) implements Serializable {
 
     /** Nothing scored (a shard with no examples of this task). */
@@ -29,7 +29,7 @@ public record TaskFigures(String task, boolean text, int examples, double correc
 
     /** The figures of a choice task's rows. */
     public static TaskFigures ofChoices(String task, List<OptionScore> rows) {
-        double correct = 0;
+        int correct = 0;
         double perToken = 0;
         List<List<OptionScore>> examples = Metrics.byExample(rows);
         for (List<OptionScore> example : examples) {
@@ -56,18 +56,18 @@ public record TaskFigures(String task, boolean text, int examples, double correc
             throw new IllegalArgumentException("figures of " + task + " and " + other.task + " do not add up");
         }
         return new TaskFigures(task, text, examples + other.examples, correct + other.correct,
-                goldLoglikPerToken + other.goldLoglikPerToken, loglik + other.loglik, baseLoglik + other.baseLoglik,
+                goldLoglikPerTokenSum + other.goldLoglikPerTokenSum, loglik + other.loglik, baseLoglik + other.baseLoglik,
                 tokens + other.tokens);
     }
 
     /** The accuracy (lm-eval's "acc") of a choice task. */
     public double acc() {
-        return text ? Double.NaN : correct / examples;
+        return text ? Double.NaN : (double) correct / examples;
     }
 
     /** The mean over choice examples of the gold option's log-likelihood per token. */
     public double meanGoldLoglikPerToken() {
-        return text ? Double.NaN : goldLoglikPerToken / examples;
+        return text ? Double.NaN : goldLoglikPerTokenSum / examples;
     }
 
     /** A text task's token perplexity over the base's on the same windows. */

@@ -5,15 +5,20 @@ import java.net.InetAddress;
 
 /** The name of the machine this JVM runs on, for records of who did what (trials, run locks). */
 public final class HostName {
+    private static volatile String name;
+
     private HostName() {
     }
 
-    /** This host's name, or "unknown" where the system cannot tell it. */
+    /** This host's name, or "unknown" where the system cannot tell it; looked up once (it may ask DNS). */
     public static String get() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException ex) {
-            return "unknown";
+        if (name == null) {
+            try {
+                name = InetAddress.getLocalHost().getHostName();
+            } catch (IOException ex) {
+                name = "unknown";
+            }
         }
+        return name;
     }
 }

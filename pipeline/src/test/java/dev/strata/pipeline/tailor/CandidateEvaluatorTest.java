@@ -115,35 +115,41 @@ class CandidateEvaluatorTest {
     void shardsAddUpToTheWholeBudget() {
         CandidateEvaluator evaluator = new CandidateEvaluator(base, tokenizer, data, BATCH_TOKENS, DataHalf.SECOND);
         try (Candidate pruned = new CandidateAssembler(base, List.of()).assemble(baseOnly(5, 3))) {
+            // budgets spanning several of the scorer's batches (16 examples; 2 windows of 512 in 1024 tokens)
             for (String name : List.of("copa", "tinystories")) {
                 dev.strata.pipeline.eval.task.Task task = Tasks.parse(name).get(0);
-                int budget = name.equals("copa") ? 10 : 5;
+                int budget = name.equals("copa") ? 40 : 7;
                 TaskFigures whole = evaluator.figures(pruned.model(), task, budget);
                 TaskFigures added = TaskFigures.none(name, task instanceof TextTask);
                 for (int shard = 0; shard < 3; shard++) {
                     added = added.plus(evaluator.figures(pruned.model(), task, budget, shard, 3));
                 }
                 assertEquals(budget, added.examples(), name);
+                assertEquals(whole.correct(), added.correct(), name); // the same batches: the same choices
                 for (ChoiceObjective objective : ChoiceObjective.values()) {
-                    assertEquals(whole.objective(objective), added.objective(objective), 1e-6, name);
+                    assertEquals(whole.objective(objective), added.objective(objective), 1e-12, name);
                 }
-                assertEquals(whole.acc(), added.acc(), 1e-12, name);
             }
-            // more shards than examples: the empty ones score nothing, and the rest still add up
-            TaskFigures empty = evaluator.figures(pruned.model(), Tasks.parse("copa").get(0), 2, 0, 3);
+            // more shards than batches: the empty ones score nothing
+            TaskFigures empty = evaluator.figures(pruned.model(), Tasks.parse("copa").get(0), 10, 0, 3);
             assertEquals(0, empty.examples());
         }
     }
 
     @Test
-    void shardRangesCoverTheItemsOnceInOrder() {
+    void shardRangesCoverTheItemsOnceInOrderAtBatchBoundaries() {
         int next = 0;
-        for (int shard = 0; shard < 4; shard++) {
-            int[] range = CandidateEvaluator.shardRange(10, shard, 4);
+        for (int shard = 0; shard < 3; shard++) {
+            int[] range = CandidateEvaluator.shardRange(40, shard, 3, 16);
             assertEquals(next, range[0]);
+            assertEquals(0, range[0] % 16);
             next = range[1];
         }
-        assertEquals(10, next);
-        assertEquals(List.of(0, 0), IntStream.of(CandidateEvaluator.shardRange(2, 0, 3)).boxed().toList());
+        assertEquals(40, next);
+        assertEquals(List.of(0, 16), IntStream.of(CandidateEvaluator.shardRange(40, 0, 3, 16)).boxed().toList());
+        assertEquals(List.of(16, 32), IntStream.of(CandidateEvaluator.shardRange(40, 1, 3, 16)).boxed().toList());
+        assertEquals(List.of(0, 0), IntStream.of(CandidateEvaluator.shardRange(10, 0, 3, 16)).boxed().toList());
+        assertEquals(List.of(0, 10), IntStream.of(CandidateEvaluator.shardRange(10, 2, 3, 16)).boxed().toList());
+        assertEquals(List.of(5, 10), IntStream.of(CandidateEvaluator.shardRange(10, 1, 2, 1)).boxed().toList());
     }
 }

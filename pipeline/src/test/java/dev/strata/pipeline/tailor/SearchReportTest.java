@@ -23,7 +23,12 @@ class SearchReportTest {
             trial(3, FULL, 3, 2, 2)); // dominated by r2
 
     private static SearchReport.Reference reference(String source, int removed, double... objectives) {
-        return new SearchReport.Reference(source, List.of(removed), objectives, new int[] {50, 7});
+        int index = switch (source) {
+            case "base" -> -1;
+            case "qa" -> 0;
+            default -> 1;
+        };
+        return new SearchReport.Reference(index, source, List.of(removed), objectives, new int[] {50, 7});
     }
 
     private static final List<SearchReport.Reference> REFERENCES = List.of(reference("base", 0, 2, 2),
