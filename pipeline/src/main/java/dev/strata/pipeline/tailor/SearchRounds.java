@@ -141,9 +141,9 @@ final class SearchRounds {
                 sourceIndices.add(m);
             }
         }
-        LOG.info("tailor references: {} candidates, each on every example of each task's held-out half "
-                + "(--no-references skips them)", candidates.size());
         JsonNode record = run.step("references", () -> {
+            LOG.info("tailor: scoring {} references, each on every example of each task's held-out half "
+                    + "(--no-references skips them)", candidates.size());
             List<TrialTask.Outcome> outcomes = outcomes(candidates,
                     candidates.stream().map(c -> Integer.MAX_VALUE).toList(), "references");
             ObjectNode node = JSON.createObjectNode();
