@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.bench.NoisyCopy;
 import dev.strata.pipeline.compress.LayerOrigin;
 import dev.strata.pipeline.compress.Plan;
 import dev.strata.pipeline.forward.DecoderLayer;
@@ -52,7 +53,8 @@ class CandidateAssemblerTest {
     @BeforeAll
     static void load() {
         baseCheckpoint = ModelFolder.read(TinyModels.STORIES);
-        variantCheckpoints = List.of(perturbed(baseCheckpoint, 11), perturbed(baseCheckpoint, 12));
+        variantCheckpoints = List.of(NoisyCopy.of(baseCheckpoint, 11, 1e-2f),
+                NoisyCopy.of(baseCheckpoint, 12, 1e-2f));
         base = LlamaModel.fromCheckpoint(baseCheckpoint, Device.cpu());
         variants = variantCheckpoints.stream().map(cp -> LlamaModel.fromCheckpoint(cp, Device.cpu())).toList();
     }
@@ -61,24 +63,6 @@ class CandidateAssemblerTest {
     static void close() {
         variants.forEach(LlamaModel::close);
         base.close();
-    }
-
-    /** The checkpoint with seeded noise of scale 1e-2 added to every decoder-layer weight. */
-    private static Checkpoint perturbed(Checkpoint cp, long seed) {
-        Random rng = new Random(seed);
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        cp.tensors().forEach((name, t) -> {
-            if (!name.startsWith("model.layers.")) {
-                tensors.put(name, t);
-                return;
-            }
-            float[] v = t.toFloatArray();
-            for (int i = 0; i < v.length; i++) {
-                v[i] += (float) (1e-2 * rng.nextGaussian());
-            }
-            tensors.put(name, Tensor.of(name, DType.F32, t.shape(), v));
-        });
-        return new Checkpoint(cp.config(), tensors, cp.assets());
     }
 
     private static Genotype.Gene base() {
