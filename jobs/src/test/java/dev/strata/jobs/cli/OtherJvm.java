@@ -17,9 +17,15 @@ final class OtherJvm {
 
     /** Starts {@code strata args...}; its output goes to {@code log}. */
     static Process start(Path log, String... args) throws Exception {
+        return start(log, List.of("-Xmx2g"), args);
+    }
+
+    /** Starts {@code strata args...} in a JVM with {@code jvmOptions} (memory limits); its output goes to {@code log}. */
+    static Process start(Path log, List<String> jvmOptions, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true", "-Xmx2g", "-cp", System.getProperty("java.class.path"),
-                StrataCli.class.getName()));
+                "-Dai.djl.offline=true"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), StrataCli.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().putAll(Map.of("SPARK_LOCAL_IP", "127.0.0.1"));

@@ -9,7 +9,8 @@ import java.util.stream.Collectors;
 public enum ModelShape {
     STORIES260K("stories260k", 64, 172, 5, 8, 4, 512, 512, true, 5),
     TINYLLAMA_1_1B("tinyllama-1.1b", 2048, 5632, 22, 32, 4, 32000, 2048, false, 22),
-    LLAMA2_7B("llama2-7b", 4096, 11008, 32, 32, 32, 32000, 4096, false, 2);
+    LLAMA2_7B("llama2-7b", 4096, 11008, 32, 32, 32, 32000, 4096, false, 2),
+    LLAMA2_13B("llama2-13b", 5120, 13824, 40, 40, 40, 32000, 4096, false, 1);
 
     private final String id;
     private final int hidden;

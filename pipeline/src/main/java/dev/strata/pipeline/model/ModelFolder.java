@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.util.AtomicDirectory;
+import dev.strata.pipeline.util.Progress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -238,43 +239,57 @@ public final class ModelFolder {
 
     /** Writes a model folder as above with {@code extraFiles} (name to UTF-8 text) beside it, in the same rename. */
     public static void write(Checkpoint checkpoint, Path dir, long maxShardBytes, Map<String, String> extraFiles) {
+        write(checkpoint.config(), checkpoint.assets(), checkpoint.tensors().values().stream().map(TensorStream::of)
+                .toList(), dir, maxShardBytes, extraFiles);
+    }
+
+    /**
+     * Writes a model folder from streamed tensors (in this order), one chunk in memory at a time: config.json, the
+     * assets and {@code extraFiles}, and the weights in one file or, above {@code maxShardBytes}, in shards with an
+     * index. The folder appears only when complete.
+     */
+    public static void write(LlamaConfig config, Map<String, byte[]> assets, List<TensorStream> tensors, Path dir,
+            long maxShardBytes, Map<String, String> extraFiles) {
         if (maxShardBytes <= 0) {
             throw new StrataException("shard size must be positive, got " + maxShardBytes);
         }
-        List<List<Tensor>> shards = planShards(checkpoint, maxShardBytes);
+        List<List<TensorStream>> shards = planShards(tensors, maxShardBytes);
+        long totalBytes = tensors.stream().mapToLong(TensorStream::storedBytes).sum();
         AtomicDirectory.create(dir, tmp -> {
-            Files.writeString(tmp.resolve(CONFIG), checkpoint.config().toJson(), StandardCharsets.UTF_8);
+            Files.writeString(tmp.resolve(CONFIG), config.toJson(), StandardCharsets.UTF_8);
             for (Map.Entry<String, String> extra : extraFiles.entrySet()) {
                 Files.writeString(tmp.resolve(extra.getKey()), extra.getValue(), StandardCharsets.UTF_8);
             }
-            for (Map.Entry<String, byte[]> asset : checkpoint.assets().entrySet()) {
+            for (Map.Entry<String, byte[]> asset : assets.entrySet()) {
                 Files.write(tmp.resolve(asset.getKey()), asset.getValue());
             }
             if (shards.size() == 1) {
-                Safetensors.write(tmp.resolve(SINGLE_FILE), shards.get(0), SAFETENSORS_METADATA);
+                Safetensors.writeStreams(tmp.resolve(SINGLE_FILE), shards.get(0), SAFETENSORS_METADATA);
                 return;
             }
             Map<String, String> weightMap = new TreeMap<>();
+            Progress progress = new Progress("write " + dir.getFileName(), shards.size(), "shards");
             for (int i = 0; i < shards.size(); i++) {
                 String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
-                Safetensors.write(tmp.resolve(name), shards.get(i), SAFETENSORS_METADATA);
+                Safetensors.writeStreams(tmp.resolve(name), shards.get(i), SAFETENSORS_METADATA);
                 shards.get(i).forEach(t -> weightMap.put(t.name(), name));
+                progress.advance(1, 0);
             }
             ObjectNode index = JSON.createObjectNode();
-            index.putObject("metadata").put("total_size", checkpoint.storedBytes());
+            index.putObject("metadata").put("total_size", totalBytes);
             ObjectNode map = index.putObject("weight_map");
             weightMap.forEach(map::put);
             Files.writeString(tmp.resolve(INDEX_FILE), JSON.writeValueAsString(index) + "\n", StandardCharsets.UTF_8);
         });
-        LOG.info("wrote {} ({} tensors, {} MB, {} file{})", dir, checkpoint.tensors().size(),
-                String.format("%.1f", checkpoint.storedBytes() / 1e6), shards.size(), shards.size() == 1 ? "" : "s");
+        LOG.info("wrote {} ({} tensors, {} MB, {} file{})", dir, tensors.size(),
+                String.format("%.1f", totalBytes / 1e6), shards.size(), shards.size() == 1 ? "" : "s");
     }
 
-    private static List<List<Tensor>> planShards(Checkpoint checkpoint, long maxShardBytes) {
-        List<List<Tensor>> shards = new ArrayList<>();
-        List<Tensor> current = new ArrayList<>();
+    private static List<List<TensorStream>> planShards(List<TensorStream> tensors, long maxShardBytes) {
+        List<List<TensorStream>> shards = new ArrayList<>();
+        List<TensorStream> current = new ArrayList<>();
         long size = 0;
-        for (Tensor t : checkpoint.tensors().values()) {
+        for (TensorStream t : tensors) {
             if (!current.isEmpty() && size + t.storedBytes() > maxShardBytes) {
                 shards.add(current);
                 current = new ArrayList<>();

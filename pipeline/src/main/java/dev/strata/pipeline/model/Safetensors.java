@@ -252,13 +252,21 @@ public final class Safetensors {
      * multiple of 8 bytes so that tensor data is aligned.
      */
     public static void write(Path file, Collection<Tensor> tensors, Map<String, String> metadata) {
+        writeStreams(file, tensors.stream().map(TensorStream::of).toList(), metadata);
+    }
+
+    /**
+     * Writes streamed tensors as {@link #write} writes loaded ones: the header first (every size is known from the
+     * shapes), then each tensor's values encoded chunk by chunk, so memory holds one chunk whatever the file's size.
+     */
+    public static void writeStreams(Path file, List<TensorStream> tensors, Map<String, String> metadata) {
         ObjectNode header = JSON.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode meta = header.putObject(METADATA_KEY);
             metadata.forEach(meta::put);
         }
         long offset = 0;
-        for (Tensor t : tensors) {
+        for (TensorStream t : tensors) {
             ObjectNode e = header.putObject(t.name());
             e.put("dtype", t.dtype().name());
             Arrays.stream(t.shape()).forEach(e.putArray("shape")::add);
@@ -274,26 +282,26 @@ public final class Safetensors {
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             writeFully(ch, head.flip());
-            for (Tensor t : tensors) {
-                writeTensor(ch, t);
+            FloatBuffer values = ByteBuffer.allocateDirect(CHUNK_ELEMENTS * Float.BYTES).order(ByteOrder.nativeOrder())
+                    .asFloatBuffer();
+            ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK_ELEMENTS * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            for (TensorStream t : tensors) {
+                for (long left = t.elementCount(); left > 0; ) {
+                    int n = (int) Math.min(left, CHUNK_ELEMENTS);
+                    values.clear().limit(n);
+                    t.next(values);
+                    if (values.hasRemaining()) {
+                        throw new IllegalStateException(t.name() + ": the stream ended " + left + " values early");
+                    }
+                    values.flip();
+                    chunk.clear();
+                    t.dtype().encode(values, chunk, n);
+                    writeFully(ch, chunk.flip());
+                    left -= n;
+                }
             }
         } catch (IOException ex) {
             throw new UncheckedIOException(file + ": cannot write: " + ex.getMessage(), ex);
-        }
-    }
-
-    private static void writeTensor(FileChannel ch, Tensor t) throws IOException {
-        if (t.dtype() == DType.F32 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
-            writeFully(ch, t.buffer());
-            return;
-        }
-        FloatBuffer src = t.floats();
-        ByteBuffer chunk = ByteBuffer.allocate(CHUNK_ELEMENTS * t.dtype().bytes()).order(ByteOrder.LITTLE_ENDIAN);
-        while (src.hasRemaining()) {
-            int n = Math.min(src.remaining(), CHUNK_ELEMENTS);
-            chunk.clear();
-            t.dtype().encode(src, chunk, n);
-            writeFully(ch, chunk.flip());
         }
     }
 
