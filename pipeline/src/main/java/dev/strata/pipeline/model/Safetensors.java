@@ -46,7 +46,7 @@ public final class Safetensors {
     /** One tensor's header entry: byte range relative to the start of the data section. */
     public record Entry(String name, DType dtype, long[] shape, long begin, long end) {
         public long elementCount() {
-            return Tensor.checkedElementCount(name, shape);
+            return Tensor.elementCount(name, shape);
         }
     }
 
@@ -194,7 +194,13 @@ public final class Safetensors {
             throw new StrataException(where + " has data_offsets " + Arrays.toString(offsets) + " that end before they begin");
         }
         Entry e = new Entry(name, type, shape, offsets[0], offsets[1]);
-        long needed = Tensor.checkedElementCount(where, shape) * type.bytes();
+        long needed;
+        try {
+            needed = Math.multiplyExact(Tensor.elementCount(where, shape), type.bytes());
+        } catch (ArithmeticException overflow) {
+            throw new StrataException(where + ": shape " + Arrays.toString(shape) + " has more bytes than a long "
+                    + "counts");
+        }
         if (offsets[1] - offsets[0] != needed) {
             throw new StrataException(where + " has data_offsets " + Arrays.toString(offsets) + " spanning "
                     + (offsets[1] - offsets[0]) + " bytes, but shape " + Arrays.toString(shape) + " of " + type

@@ -52,26 +52,36 @@ public final class Tensor {
         return new Tensor(name, dtype, shape, f32.slice().order(ByteOrder.nativeOrder()));
     }
 
-    /** Number of elements of {@code shape}, refused above {@link #MAX_ELEMENTS}. */
+    /** Number of elements of {@code shape}, refused above {@link #MAX_ELEMENTS} (what one loaded tensor holds). */
     public static long checkedElementCount(String name, long[] shape) {
-        long n = 1;
+        long n = elementCount(name, shape);
+        if (n > MAX_ELEMENTS) {
+            throw new StrataException(name + ": shape " + Arrays.toString(shape) + " has more than the "
+                    + MAX_ELEMENTS + " elements one loaded tensor may hold");
+        }
+        return n;
+    }
+
+    /**
+     * Number of elements of {@code shape}, however large (a file's header may describe tensors no buffer holds:
+     * Llama-3-70B's embedding has 1.05 billion); refused only when it does not fit a long.
+     */
+    public static long elementCount(String name, long[] shape) {
         for (long d : shape) {
             if (d < 0) {
                 throw new StrataException(name + ": negative dimension in shape " + Arrays.toString(shape));
             }
         }
         try {
+            long n = 1;
             for (long d : shape) {
                 n = Math.multiplyExact(n, d);
             }
+            return n;
         } catch (ArithmeticException overflow) {
-            n = Long.MAX_VALUE;
+            throw new StrataException(name + ": shape " + Arrays.toString(shape) + " has more elements than a "
+                    + "long counts");
         }
-        if (n > MAX_ELEMENTS) {
-            throw new StrataException(name + ": shape " + Arrays.toString(shape) + " has more than the "
-                    + MAX_ELEMENTS + " elements one tensor may hold");
-        }
-        return n;
     }
 
     public String name() {

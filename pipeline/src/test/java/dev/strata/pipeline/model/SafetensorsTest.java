@@ -107,6 +107,26 @@ class SafetensorsTest {
         assertEquals(file + ": header length 157286400 is above the 104857600-byte limit of the format", e.getMessage());
     }
 
+    /**
+     * Llama-3-70B's embedding (128256 x 8192 bf16, 2.1 GB, more elements than one loaded tensor holds) in a sparse
+     * file: its header reads, so a model folder can be checked and planned; loading it whole is refused naming it.
+     */
+    @Test
+    void aTensorLargerThanOneBufferReadsItsHeaderButNotWhole() throws Exception {
+        long bytes = 128256L * 8192 * 2;
+        Path file = SafetensorsBytes.write(dir.resolve("embed.safetensors"),
+                "{\"model.embed_tokens.weight\":{\"dtype\":\"BF16\",\"shape\":[128256,8192],\"data_offsets\":[0,"
+                        + bytes + "]}}", new byte[0]);
+        try (RandomAccessFile sparse = new RandomAccessFile(file.toFile(), "rw")) {
+            sparse.setLength(sparse.length() + bytes);
+        }
+        Safetensors.Header header = Safetensors.readHeader(file);
+        assertEquals(128256L * 8192, header.entry("model.embed_tokens.weight").elementCount());
+        StrataException e = assertThrows(StrataException.class, () -> Safetensors.read(file));
+        assertEquals("model.embed_tokens.weight: shape [128256, 8192] has more than the 536870911 elements one loaded "
+                + "tensor may hold", e.getMessage());
+    }
+
     @Test
     void headerNotJson() throws Exception {
         StrataException e = readError("{\"a\": [1, 2", new byte[0]);
