@@ -88,19 +88,81 @@ public final class Safetensors {
             readFully(ch, t.buffer(), position, header.file());
             return t;
         }
-        FloatBuffer dst = t.floats();
-        ByteBuffer chunk = ByteBuffer.allocate(CHUNK_ELEMENTS * e.dtype().bytes()).order(ByteOrder.LITTLE_ENDIAN);
-        int remaining = t.numel();
-        while (remaining > 0) {
-            int n = Math.min(remaining, CHUNK_ELEMENTS);
-            chunk.clear().limit(n * e.dtype().bytes());
-            readFully(ch, chunk, position, header.file());
-            chunk.flip();
-            e.dtype().decode(chunk, dst, n);
-            position += (long) n * e.dtype().bytes();
-            remaining -= n;
-        }
+        decodeInto(ch, header, e.dtype(), position, t.floats());
         return t;
+    }
+
+    /**
+     * Rows [first, first + rows) of a tensor of the file, along its first dimension, as F32: a block of a tensor of
+     * any size (an embedding too large for one buffer is read a block of rows at a time).
+     */
+    public static Tensor readRows(Header header, Entry e, long first, int rows) {
+        long[] shape = e.shape();
+        if (shape.length == 0 || first < 0 || rows < 0 || first + rows > shape[0]) {
+            throw new StrataException(header.file() + ": tensor '" + e.name() + "' of shape " + Arrays.toString(shape)
+                    + " has no rows " + first + ".." + (first + rows - 1));
+        }
+        long rowElements = shape[0] == 0 ? 0 : e.elementCount() / shape[0];
+        long[] blockShape = shape.clone();
+        blockShape[0] = rows;
+        Tensor block = Tensor.allocate(e.name(), e.dtype(), blockShape);
+        try (FileChannel ch = FileChannel.open(header.file(), StandardOpenOption.READ)) {
+            decodeInto(ch, header, e.dtype(), header.dataStart() + e.begin() + first * rowElements * e.dtype().bytes(),
+                    block.floats());
+        } catch (IOException ex) {
+            throw new UncheckedIOException(header.file() + ": cannot read tensor '" + e.name() + "': "
+                    + ex.getMessage(), ex);
+        }
+        return block;
+    }
+
+    /** A tensor of the file as a stream: its values decoded a chunk at a time as they are read, never held whole. */
+    public static TensorStream stream(Header header, Entry e) {
+        return new TensorStream() {
+            private long position = header.dataStart() + e.begin();
+
+            @Override
+            public String name() {
+                return e.name();
+            }
+
+            @Override
+            public DType dtype() {
+                return e.dtype();
+            }
+
+            @Override
+            public long[] shape() {
+                return e.shape();
+            }
+
+            @Override
+            public void next(FloatBuffer dst) {
+                long left = (header.dataStart() + e.end() - position) / e.dtype().bytes();
+                FloatBuffer part = dst.slice().limit((int) Math.min(dst.remaining(), left));
+                try (FileChannel ch = FileChannel.open(header.file(), StandardOpenOption.READ)) {
+                    position = decodeInto(ch, header, e.dtype(), position, part);
+                } catch (IOException ex) {
+                    throw new UncheckedIOException(header.file() + ": cannot read tensor '" + e.name() + "': "
+                            + ex.getMessage(), ex);
+                }
+                dst.position(dst.position() + part.limit());
+            }
+        };
+    }
+
+    /** Fills {@code dst} with values of type {@code type} stored from {@code position}; returns the next position. */
+    private static long decodeInto(FileChannel ch, Header header, DType type, long position, FloatBuffer dst)
+            throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(CHUNK_ELEMENTS * type.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        while (dst.hasRemaining()) {
+            int n = Math.min(dst.remaining(), CHUNK_ELEMENTS);
+            chunk.clear().limit(n * type.bytes());
+            readFully(ch, chunk, position, header.file());
+            type.decode(chunk.flip(), dst, n);
+            position += (long) n * type.bytes();
+        }
+        return position;
     }
 
     private static void readFully(FileChannel ch, ByteBuffer dst, long position, Path file) throws IOException {

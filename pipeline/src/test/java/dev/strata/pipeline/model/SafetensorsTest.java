@@ -127,6 +127,55 @@ class SafetensorsTest {
                 + "tensor may hold", e.getMessage());
     }
 
+    /** The last rows of a 2.1 GB bf16 tensor (sparse but for them) read back as written, past the 2 GiB mark. */
+    @Test
+    void rowsOfATensorLargerThanOneBufferReadFromTheirOffset() throws Exception {
+        long rows = 128256;
+        int cols = 8192;
+        long bytes = rows * cols * 2;
+        String json = "{\"w\":{\"dtype\":\"BF16\",\"shape\":[" + rows + "," + cols + "],\"data_offsets\":[0," + bytes
+                + "]}}";
+        Path file = SafetensorsBytes.write(dir.resolve("big.safetensors"), json, new byte[0]);
+        long dataStart = 8 + json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        float[] expected = new float[2 * cols];
+        ByteBuffer last = ByteBuffer.allocate(2 * cols * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] = (i % 97) - 48; // small integers: exact in bf16
+            last.putShort((short) (Float.floatToRawIntBits(expected[i]) >>> 16));
+        }
+        try (RandomAccessFile sparse = new RandomAccessFile(file.toFile(), "rw")) {
+            sparse.setLength(dataStart + bytes);
+            sparse.seek(dataStart + (rows - 2) * cols * 2);
+            sparse.write(last.array());
+        }
+        Safetensors.Header header = Safetensors.readHeader(file);
+        Tensor block = Safetensors.readRows(header, header.entry("w"), rows - 2, 2);
+        assertArrayEquals(new long[] {2, cols}, block.shape());
+        assertArrayEquals(expected, block.toFloatArray());
+        assertArrayEquals(new float[cols], Safetensors.readRows(header, header.entry("w"), 0, 1).toFloatArray());
+        StrataException e = assertThrows(StrataException.class,
+                () -> Safetensors.readRows(header, header.entry("w"), rows - 1, 2));
+        assertEquals(file + ": tensor 'w' of shape [128256, 8192] has no rows 128255..128256", e.getMessage());
+    }
+
+    /** Every tensor of the shared model, streamed chunk by chunk, equals the tensor read whole. */
+    @Test
+    void aStreamedTensorEqualsTheTensorReadWhole() {
+        Path file = dev.strata.pipeline.testing.TinyModels.STORIES.resolve("model.safetensors");
+        Safetensors.Header header = Safetensors.readHeader(file);
+        Map<String, Tensor> whole = Safetensors.read(file);
+        for (Safetensors.Entry e : header.entries()) {
+            TensorStream stream = Safetensors.stream(header, e);
+            java.nio.FloatBuffer values = java.nio.FloatBuffer.allocate((int) e.elementCount());
+            while (values.hasRemaining()) {
+                java.nio.FloatBuffer piece = values.slice().limit(Math.min(values.remaining(), 1000));
+                stream.next(piece);
+                values.position(values.position() + piece.position());
+            }
+            assertArrayEquals(whole.get(e.name()).toFloatArray(), values.array(), e.name());
+        }
+    }
+
     @Test
     void headerNotJson() throws Exception {
         StrataException e = readError("{\"a\": [1, 2", new byte[0]);
