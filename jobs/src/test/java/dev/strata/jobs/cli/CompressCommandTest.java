@@ -51,9 +51,11 @@ class CompressCommandTest {
             CliRun help = CliRun.of("compress", m.name(), "--help");
             assertEquals(0, help.exitCode(), help.err());
             for (Param<?> p : m.params()) {
-                assertTrue(methods.out().contains(p.flag() + (p.isSwitch() ? "" : " " + p.label()) + " (" + p.key() + ")"),
-                        p.key() + " of " + m.name() + " missing: " + methods.out());
-                assertTrue(help.out().contains(p.flag()), p.flag() + " missing in the help of " + m.name());
+                String negated = p.negatedFlag() == null ? "" : ", " + p.negatedFlag();
+                assertTrue(methods.out().contains(p.flag() + negated + (p.isSwitch() ? "" : " " + p.label()) + " ("
+                        + p.key() + ")"), p.key() + " of " + m.name() + " missing: " + methods.out());
+                String shown = p.negatedFlag() == null ? p.flag() : "--[no-]" + p.flag().substring(2);
+                assertTrue(help.out().contains(shown), shown + " missing in the help of " + m.name());
             }
         }
         assertEquals("strata: error: METHOD 'nope' is not a method (expected one of come, bi, ppl-drop, streamline, "
