@@ -67,7 +67,8 @@ class OtherCommandsTest {
         assertEquals(5, r.get("layers").asInt());
 
         CliRun bad = CliRun.of("bench", "forward", "--shape", "gpt5");
-        assertEquals("strata: error: --shape 'gpt5' is not known (expected one of stories260k, tinyllama-1.1b, llama2-7b)",
+        assertEquals("strata: error: --shape 'gpt5' is not known (expected one of stories260k, tinyllama-1.1b, llama2-7b, "
+                + "llama2-13b)",
                 bad.lastErrLine());
     }
 }
