@@ -41,30 +41,32 @@ public final class ModelFolder {
     private ModelFolder() {
     }
 
-    /** Reads and validates a model folder. */
+    /** Reads and validates a model folder: every tensor loaded. */
     public static Checkpoint read(Path dir) {
+        StoredWeights weights = open(dir);
+        Map<String, Tensor> loaded = new LinkedHashMap<>();
+        for (String name : weights.names()) {
+            loaded.put(name, weights.load(name));
+        }
+        return new Checkpoint(weights.config(), loaded, readAssets(dir));
+    }
+
+    /** Opens and validates a model folder without loading its weights (config.json and the headers are read). */
+    public static StoredWeights open(Path dir) {
         requireFolder(dir);
         LlamaConfig config = LlamaConfig.read(dir.resolve(CONFIG));
-        List<Safetensors.Header> headers = weightHeaders(dir);
-        Map<Safetensors.Entry, Safetensors.Header> used = validated(dir, config, headers);
-
-        Map<String, Tensor> loaded = new LinkedHashMap<>();
-        for (Safetensors.Header h : headers) {
-            List<Safetensors.Entry> mine = new ArrayList<>();
-            used.forEach((e, header) -> {
-                if (header == h) {
-                    mine.add(e);
-                }
-            });
-            Map<String, Tensor> read = Safetensors.read(h, mine);
-            requireFinite(h.file(), read.values());
-            loaded.putAll(read);
-        }
-        Map<String, Tensor> ordered = new LinkedHashMap<>();
+        Map<Safetensors.Entry, Safetensors.Header> used = validated(dir, config, weightHeaders(dir));
+        Map<String, Safetensors.Entry> byName = new LinkedHashMap<>();
+        Map<String, Safetensors.Header> headerOf = new LinkedHashMap<>();
+        used.forEach((e, h) -> {
+            byName.put(e.name(), e);
+            headerOf.put(e.name(), h);
+        });
+        Map<String, Safetensors.Entry> ordered = new LinkedHashMap<>();
         for (String name : LlamaLayout.expectedShapes(config).keySet()) {
-            ordered.put(name, loaded.get(name));
+            ordered.put(name, byName.get(name));
         }
-        return new Checkpoint(config, ordered, readAssets(dir));
+        return new StoredWeights(config, ordered, headerOf);
     }
 
     /**
@@ -112,21 +114,6 @@ public final class ModelFolder {
         Map<Safetensors.Entry, Safetensors.Header> used = new LinkedHashMap<>();
         entries.forEach((name, e) -> used.put(e, headerOf.get(name)));
         return used;
-    }
-
-    /**
-     * Refuses the first tensor (in the file's header order) holding a NaN or infinity: such weights would load and
-     * run, and surface only as NaN perplexities and scores. Half-precision values were widened exactly, so their
-     * NaNs and infinities are seen here too. Safetensors itself stays a bit-exact codec of any values.
-     */
-    private static void requireFinite(Path file, Iterable<Tensor> tensors) {
-        for (Tensor t : tensors) {
-            int bad = t.firstNonFinite();
-            if (bad >= 0) {
-                throw new StrataException(file + ": tensor '" + t.name() + "' holds " + t.floats().get(bad)
-                        + " at element " + bad + "; the weights are not finite");
-            }
-        }
     }
 
     /** Reads and validates only config.json of a model folder. */
