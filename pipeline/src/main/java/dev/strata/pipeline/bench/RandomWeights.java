@@ -1,7 +1,6 @@
 package dev.strata.pipeline.bench;
 
 import dev.strata.pipeline.model.Checkpoint;
-import dev.strata.pipeline.model.DType;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.LlamaLayout;
 import dev.strata.pipeline.model.Tensor;
@@ -37,36 +36,28 @@ public final class RandomWeights {
      */
     public static List<TensorStream> streams(LlamaConfig config, long seed) {
         SplittableRandom root = new SplittableRandom(seed);
-        double halfWidth = STD * Math.sqrt(3);
         List<TensorStream> out = new ArrayList<>();
-        LlamaLayout.expectedShapes(config).forEach((name, shape) -> {
-            SplittableRandom rng = shape.length == 1 ? null : root.split();
-            out.add(new TensorStream() {
-                private long left = elementCount();
-
-                @Override
-                public String name() {
-                    return name;
-                }
-
-                @Override
-                public DType dtype() {
-                    return config.dtype();
-                }
-
-                @Override
-                public long[] shape() {
-                    return shape.clone();
-                }
-
-                @Override
-                public void next(FloatBuffer dst) {
-                    for (; left > 0 && dst.hasRemaining(); left--) {
-                        dst.put(rng == null ? 1f : (float) ((rng.nextDouble() * 2 - 1) * halfWidth));
-                    }
-                }
-            });
-        });
+        LlamaLayout.expectedShapes(config).forEach((name, shape) -> out.add(new TensorStream(name, config.dtype(),
+                shape, new Uniform(shape.length == 1 ? null : root.split(), Tensor.elementCount(name, shape)))));
         return out;
+    }
+
+    /** One tensor's values: uniform from its own generator, or ones (a norm's weight) without one. */
+    private static final class Uniform implements TensorStream.Values {
+        private static final double HALF_WIDTH = STD * Math.sqrt(3);
+        private final SplittableRandom rng;
+        private long left;
+
+        Uniform(SplittableRandom rng, long count) {
+            this.rng = rng;
+            this.left = count;
+        }
+
+        @Override
+        public void next(FloatBuffer dst) {
+            for (; left > 0 && dst.hasRemaining(); left--) {
+                dst.put(rng == null ? 1f : (float) ((rng.nextDouble() * 2 - 1) * HALF_WIDTH));
+            }
+        }
     }
 }

@@ -118,37 +118,33 @@ public final class Safetensors {
 
     /** A tensor of the file as a stream: its values decoded a chunk at a time as they are read, never held whole. */
     public static TensorStream stream(Header header, Entry e) {
-        return new TensorStream() {
-            private long position = header.dataStart() + e.begin();
+        return new TensorStream(e.name(), e.dtype(), e.shape(), new StoredValues(header, e));
+    }
 
-            @Override
-            public String name() {
-                return e.name();
-            }
+    /** A stored tensor's values from where the last read stopped. */
+    private static final class StoredValues implements TensorStream.Values {
+        private final Header header;
+        private final Entry entry;
+        private long position;
 
-            @Override
-            public DType dtype() {
-                return e.dtype();
-            }
+        StoredValues(Header header, Entry entry) {
+            this.header = header;
+            this.entry = entry;
+            this.position = header.dataStart() + entry.begin();
+        }
 
-            @Override
-            public long[] shape() {
-                return e.shape();
+        @Override
+        public void next(FloatBuffer dst) {
+            long left = (header.dataStart() + entry.end() - position) / entry.dtype().bytes();
+            FloatBuffer part = dst.slice().limit((int) Math.min(dst.remaining(), left));
+            try (FileChannel ch = FileChannel.open(header.file(), StandardOpenOption.READ)) {
+                position = decodeInto(ch, header, entry.dtype(), position, part);
+            } catch (IOException ex) {
+                throw new UncheckedIOException(header.file() + ": cannot read tensor '" + entry.name() + "': "
+                        + ex.getMessage(), ex);
             }
-
-            @Override
-            public void next(FloatBuffer dst) {
-                long left = (header.dataStart() + e.end() - position) / e.dtype().bytes();
-                FloatBuffer part = dst.slice().limit((int) Math.min(dst.remaining(), left));
-                try (FileChannel ch = FileChannel.open(header.file(), StandardOpenOption.READ)) {
-                    position = decodeInto(ch, header, e.dtype(), position, part);
-                } catch (IOException ex) {
-                    throw new UncheckedIOException(header.file() + ": cannot read tensor '" + e.name() + "': "
-                            + ex.getMessage(), ex);
-                }
-                dst.position(dst.position() + part.limit());
-            }
-        };
+            dst.position(dst.position() + part.limit());
+        }
     }
 
     /** Fills {@code dst} with values of type {@code type} stored from {@code position}; returns the next position. */
