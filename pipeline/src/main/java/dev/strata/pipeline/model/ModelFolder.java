@@ -54,19 +54,7 @@ public final class ModelFolder {
     /** Opens and validates a model folder without loading its weights (config.json and the headers are read). */
     public static StoredWeights open(Path dir) {
         requireFolder(dir);
-        LlamaConfig config = LlamaConfig.read(dir.resolve(CONFIG));
-        Map<Safetensors.Entry, Safetensors.Header> used = validated(dir, config, weightHeaders(dir));
-        Map<String, Safetensors.Entry> byName = new LinkedHashMap<>();
-        Map<String, Safetensors.Header> headerOf = new LinkedHashMap<>();
-        used.forEach((e, h) -> {
-            byName.put(e.name(), e);
-            headerOf.put(e.name(), h);
-        });
-        Map<String, Safetensors.Entry> ordered = new LinkedHashMap<>();
-        for (String name : LlamaLayout.expectedShapes(config).keySet()) {
-            ordered.put(name, byName.get(name));
-        }
-        return new StoredWeights(config, ordered, headerOf);
+        return validated(dir, LlamaConfig.read(dir.resolve(CONFIG)), weightHeaders(dir));
     }
 
     /**
@@ -74,15 +62,11 @@ public final class ModelFolder {
      * driver checks before tasks load the weights.
      */
     public static LlamaConfig check(Path dir) {
-        requireFolder(dir);
-        LlamaConfig config = LlamaConfig.read(dir.resolve(CONFIG));
-        validated(dir, config, weightHeaders(dir));
-        return config;
+        return open(dir).config();
     }
 
-    /** Each tensor the model uses with its file's header, checked against the config (names and shapes). */
-    private static Map<Safetensors.Entry, Safetensors.Header> validated(Path dir, LlamaConfig config,
-            List<Safetensors.Header> headers) {
+    /** The tensors the model uses, each with its file's header, checked against the config (names and shapes). */
+    private static StoredWeights validated(Path dir, LlamaConfig config, List<Safetensors.Header> headers) {
         String whole = headers.size() == 1 && !Files.exists(dir.resolve(INDEX_FILE))
                 ? headers.get(0).file().toString() : dir.resolve(INDEX_FILE).toString();
 
@@ -111,9 +95,11 @@ public final class ModelFolder {
             origin.put(name, headerOf.get(name).file().toString());
         });
         Checkpoint.validateAgainst(config, shapes, origin, whole);
-        Map<Safetensors.Entry, Safetensors.Header> used = new LinkedHashMap<>();
-        entries.forEach((name, e) -> used.put(e, headerOf.get(name)));
-        return used;
+        Map<String, Safetensors.Entry> ordered = new LinkedHashMap<>();
+        for (String name : LlamaLayout.expectedShapes(config).keySet()) {
+            ordered.put(name, entries.get(name));
+        }
+        return new StoredWeights(config, ordered, headerOf);
     }
 
     /** Reads and validates only config.json of a model folder. */
