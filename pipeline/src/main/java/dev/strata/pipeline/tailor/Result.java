@@ -39,6 +39,20 @@ public record Result(double[] objectives) implements Serializable {
         return objectives.length;
     }
 
+    /** The mean of the objectives: what the search's exported candidate minimises. */
+    public double mean() {
+        return mean(objectives);
+    }
+
+    /** The mean of one objective vector (in order, so that equal vectors give equal means to the bit). */
+    public static double mean(double[] objectives) {
+        double sum = 0;
+        for (double v : objectives) {
+            sum += v;
+        }
+        return sum / objectives.length;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof Result r && Arrays.equals(objectives, r.objectives);

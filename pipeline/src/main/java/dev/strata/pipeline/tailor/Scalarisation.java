@@ -17,15 +17,5 @@ public interface Scalarisation {
     double[] costs(List<double[]> candidates, List<double[]> seen, long draw);
 
     /** The mean of the objectives: the objective itself when there is one task. */
-    Scalarisation MEAN = (candidates, seen, draw) -> {
-        double[] out = new double[candidates.size()];
-        for (int i = 0; i < out.length; i++) {
-            double sum = 0;
-            for (double v : candidates.get(i)) {
-                sum += v;
-            }
-            out[i] = sum / candidates.get(i).length;
-        }
-        return out;
-    };
+    Scalarisation MEAN = (candidates, seen, draw) -> candidates.stream().mapToDouble(Result::mean).toArray();
 }

@@ -22,7 +22,7 @@ final class SearchReport {
      */
     record Reference(int sourceIndex, String source, List<Integer> removed, double[] objectives, int[] examples) {
         double mean() {
-            return Arrays.stream(objectives).average().orElse(Double.NaN);
+            return Result.mean(objectives);
         }
     }
 
@@ -56,7 +56,7 @@ final class SearchReport {
         String intro = String.format(Locale.ROOT, "%d trials (%d at the full budget of %d examples per task): %s. "
                 + "Objectives, each minimised: %s. The exported candidate is trial %s (mean objective %s): %s.",
                 trials.size(), full.size(), fullBudget, what, objectiveNames(), best.proposal().id(),
-                fmt(mean(best)), GenotypeJson.write(best.proposal().genotype()));
+                fmt(best.result().mean()), GenotypeJson.write(best.proposal().genotype()));
         md.append(intro).append("\n\n");
         html.append("<p>").append(escape(intro)).append("</p>\n");
 
@@ -69,7 +69,7 @@ final class SearchReport {
         html.append("<h3>Best so far</h3>\n").append(progressPlot().svg()).append('\n').append(progress.html());
 
         List<Trial> front = new ArrayList<>(ParetoFront.ofTrials(full));
-        front.sort(Comparator.comparingDouble(SearchReport::mean));
+        front.sort(Comparator.comparingDouble(t -> t.result().mean()));
         List<String> header = new ArrayList<>(List.of("Trial", "Removed"));
         header.addAll(tasks);
         header.add("Mean");
@@ -77,7 +77,7 @@ final class SearchReport {
         for (Trial t : front) {
             List<String> row = new ArrayList<>(List.of(t.proposal().id(), t.proposal().genotype().removed().toString()));
             Arrays.stream(t.result().objectives()).mapToObj(SearchReport::fmt).forEach(row::add);
-            row.add(fmt(mean(t)));
+            row.add(fmt(t.result().mean()));
             pareto.row(row);
         }
         String frontIntro = "The Pareto front holds " + front.size() + " of the " + full.size() + " full-budget trials "
@@ -152,9 +152,9 @@ final class SearchReport {
             if (t.proposal().budget() < fullBudget) {
                 continue;
             }
-            each.add(new SvgPlot.Point(i + 1, mean(t), t.proposal().id()));
-            if (mean(t) < best) {
-                best = mean(t);
+            each.add(new SvgPlot.Point(i + 1, t.result().mean(), t.proposal().id()));
+            if (t.result().mean() < best) {
+                best = t.result().mean();
                 bestSoFar.add(new SvgPlot.Point(i + 1, best, t.proposal().id()));
             }
         }
@@ -196,13 +196,10 @@ final class SearchReport {
     }
 
     private double bestMean(List<Trial> done) {
-        return done.stream().filter(t -> t.proposal().budget() >= fullBudget).mapToDouble(SearchReport::mean).min()
+        return done.stream().filter(t -> t.proposal().budget() >= fullBudget).mapToDouble(t -> t.result().mean()).min()
                 .orElse(Double.NaN);
     }
 
-    static double mean(Trial t) {
-        return Arrays.stream(t.result().objectives()).average().orElse(Double.NaN);
-    }
 
     private static String fmt(double v) {
         return String.format(Locale.ROOT, "%.4f", v);

@@ -224,7 +224,7 @@ public final class Tailor implements CompressionMethod {
             if (t.proposal().budget() < fullBudget) {
                 continue;
             }
-            double cost = Scalarisation.MEAN.costs(List.of(t.result().objectives()), List.of(), 0)[0];
+            double cost = t.result().mean();
             if (cost < bestCost) {
                 best = t;
                 bestCost = cost;
