@@ -43,11 +43,6 @@ public final class CandidateEvaluator {
         this.half = half;
     }
 
-    /** The figures of {@code candidate} on the first {@code budget} examples (windows of a text) of {@code task}. */
-    public TaskFigures figures(LlamaModel candidate, Task task, int budget) {
-        return figures(candidate, task, budget, 0, 1);
-    }
-
     /**
      * The figures of {@code candidate} on shard {@code shard} of {@code shards} about equal, contiguous parts of the
      * first {@code budget} examples (windows of a text) of {@code task}, cut between the scorer's batches so that the

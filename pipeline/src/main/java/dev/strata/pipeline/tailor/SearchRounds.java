@@ -23,6 +23,9 @@ import org.apache.logging.log4j.Logger;
  */
 final class SearchRounds {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** A reference's source when it is not a variant (whose position it is otherwise). */
+    private static final int TAILORED = -2;
+    private static final int BASE = -1;
     private static final Logger LOG = LogManager.getLogger(SearchRounds.class);
 
     private final CompressionRun run;
@@ -86,7 +89,8 @@ final class SearchRounds {
         for (int c = 0; c < candidates.size(); c++) {
             for (int shard = 0; shard < shards; shard++) {
                 tasks.add(new TrialTask(run.original().address(), variants, s.get(Tailor.MERGE), candidates.get(c),
-                        budgets.get(c), s.get(Tailor.TASKS), s.get(Tailor.DATA_DIR), s.get(Tailor.HALF), Tailor.BATCH_TOKENS, shard, shards));
+                        budgets.get(c), s.get(Tailor.TASKS), s.get(Tailor.DATA_DIR), s.get(Tailor.HALF),
+                        Tailor.BATCH_TOKENS, shard, shards));
             }
         }
         List<TrialTask.Outcome> parts = run.runTasks(label, tasks);
@@ -131,14 +135,12 @@ final class SearchRounds {
      */
     List<SearchReport.Reference> references(SearchSpace space, Genotype tailored) {
         List<Genotype> candidates = new ArrayList<>(List.of(tailored));
-        List<String> sources = new ArrayList<>(List.of("tailored"));
-        List<Integer> sourceIndices = new ArrayList<>(List.of(-2));
-        for (int m = -1; m < variants.size(); m++) {
+        List<Integer> sources = new ArrayList<>(List.of(TAILORED));
+        for (int m = BASE; m < variants.size(); m++) {
             for (int first = 0; first + space.removed() <= space.layers(); first++) {
                 List<Integer> block = IntStream.range(first, first + space.removed()).boxed().toList();
-                candidates.add(m < 0 ? space.baseOnly(block) : space.variantOnly(m, block));
-                sources.add(m < 0 ? "base" : s.get(Tailor.VARIANTS).get(m));
-                sourceIndices.add(m);
+                candidates.add(m == BASE ? space.baseOnly(block) : space.variantOnly(m, block));
+                sources.add(m);
             }
         }
         JsonNode record = run.step("references", () -> {
@@ -150,7 +152,7 @@ final class SearchRounds {
             ArrayNode rows = node.putArray("references");
             for (int c = 0; c < candidates.size(); c++) {
                 ObjectNode row = rows.addObject();
-                row.put("source", sources.get(c));
+                row.put("source", sourceName(sources.get(c)));
                 row.set("genotype", GenotypeJson.node(candidates.get(c)));
                 ArrayNode objectives = row.putArray("objectives");
                 ArrayNode examples = row.putArray("examples");
@@ -179,10 +181,15 @@ final class SearchRounds {
                 objectives[t] = row.path("objectives").get(t).asDouble();
                 examples[t] = row.path("examples").get(t).asInt();
             }
-            out.add(new SearchReport.Reference(sourceIndices.get(c), sources.get(c), candidates.get(c).removed(),
+            out.add(new SearchReport.Reference(sources.get(c), sourceName(sources.get(c)), candidates.get(c).removed(),
                     objectives, examples));
         }
         return out;
+    }
+
+    /** The name of a reference's source: the tailored candidate, the base, or a variant by its position. */
+    private String sourceName(int source) {
+        return source == TAILORED ? "tailored" : source == BASE ? "base" : s.get(Tailor.VARIANTS).get(source);
     }
 
     /** The trials of a round's record, checked against what the optimiser asked (a replay must ask the same). */

@@ -78,7 +78,7 @@ class CandidateEvaluatorTest {
 
         CandidateEvaluator evaluator = new CandidateEvaluator(base, tokenizer, data, BATCH_TOKENS, DataHalf.ALL);
         try (Candidate c = new CandidateAssembler(base, List.of()).assemble(baseOnly(5, -1))) {
-            TaskFigures figures = evaluator.figures(c.model(), copa, BUDGET);
+            TaskFigures figures = evaluator.figures(c.model(), copa, BUDGET, 0, 1);
             assertEquals(BUDGET, figures.examples());
             assertEquals(acc, figures.acc(), 1e-12);
             assertEquals(goldPerToken, figures.meanGoldLoglikPerToken(), 1e-9);
@@ -102,12 +102,12 @@ class CandidateEvaluatorTest {
         CandidateEvaluator evaluator = new CandidateEvaluator(base, tokenizer, data, BATCH_TOKENS, DataHalf.ALL);
         try (Candidate same = new CandidateAssembler(base, List.of()).assemble(baseOnly(5, -1));
                 Candidate pruned = new CandidateAssembler(base, List.of()).assemble(baseOnly(5, 2))) {
-            TaskFigures figures = evaluator.figures(same.model(), stories, 3);
+            TaskFigures figures = evaluator.figures(same.model(), stories, 3, 0, 1);
             assertEquals(3, figures.examples());
             assertEquals(1.0, figures.perplexityRatio());
             assertEquals(1.0, figures.objective(ChoiceObjective.ERROR));
             assertEquals(1.0, figures.objective(ChoiceObjective.GOLD_LOGLIK));
-            assertTrue(evaluator.figures(pruned.model(), stories, 3).perplexityRatio() > 1);
+            assertTrue(evaluator.figures(pruned.model(), stories, 3, 0, 1).perplexityRatio() > 1);
         }
     }
 
@@ -119,7 +119,7 @@ class CandidateEvaluatorTest {
             for (String name : List.of("copa", "tinystories")) {
                 dev.strata.pipeline.eval.task.Task task = Tasks.parse(name).get(0);
                 int budget = name.equals("copa") ? 40 : 7;
-                TaskFigures whole = evaluator.figures(pruned.model(), task, budget);
+                TaskFigures whole = evaluator.figures(pruned.model(), task, budget, 0, 1);
                 TaskFigures added = TaskFigures.none(name, task instanceof TextTask);
                 for (int shard = 0; shard < 3; shard++) {
                     added = added.plus(evaluator.figures(pruned.model(), task, budget, shard, 3));
