@@ -60,12 +60,20 @@ class SynthCommandTest {
     }
 
     @Test
-    void mistakesAreOneLine() {
+    void mistakesAreOneLine() throws Exception {
         assertEquals("strata: error: --dtype 'f8' is not a storage type (expected f32, f16 or bf16)",
                 CliRun.of("synth", "--shape", "stories260k", "--dtype", "f8", "--out", dir.resolve("a").toString())
                         .lastErrLine());
         assertEquals("strata: error: --shape 'gpt2' is not known (expected one of stories260k, tinyllama-1.1b, "
                 + "llama2-7b, llama2-13b)", CliRun.of("synth", "--shape", "gpt2", "--out",
                         dir.resolve("b").toString()).lastErrLine());
+        assertEquals("strata: error: --layers must be at least 1, got 0", CliRun.of("synth", "--shape", "stories260k",
+                "--layers", "0", "--out", dir.resolve("c").toString()).lastErrLine());
+        assertEquals("strata: error: --tokenizer " + dir + ": no tokenizer.json there", CliRun.of("synth", "--shape",
+                "stories260k", "--tokenizer", dir.toString(), "--out", dir.resolve("d").toString()).lastErrLine());
+        Path taken = Files.createDirectories(dir.resolve("taken"));
+        Files.writeString(taken.resolve("notes.txt"), "mine");
+        assertEquals("strata: error: " + taken + ": already exists and is not empty; choose another output path or "
+                + "remove it", CliRun.of("synth", "--shape", "stories260k", "--out", taken.toString()).lastErrLine());
     }
 }
