@@ -3,6 +3,7 @@ package dev.strata.jobs.cli;
 import ai.djl.Device;
 import dev.strata.pipeline.forward.Devices;
 import dev.strata.pipeline.forward.LlamaModel;
+import dev.strata.pipeline.forward.MemoryBudget;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -20,6 +21,6 @@ final class ModelOptions {
     }
 
     LlamaModel load() {
-        return LlamaModel.load(model, device());
+        return LlamaModel.open(model, device(), MemoryBudget.current());
     }
 }

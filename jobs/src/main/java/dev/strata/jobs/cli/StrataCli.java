@@ -5,6 +5,7 @@ import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.compress.Distillation;
 import dev.strata.pipeline.compress.RunParams;
 import dev.strata.pipeline.eval.EvalParams;
+import dev.strata.pipeline.forward.MemoryBudget;
 import dev.strata.pipeline.settings.Params;
 import dev.strata.pipeline.tailor.Finetune;
 import java.util.List;
@@ -37,6 +38,12 @@ public final class StrataCli {
     @Option(names = "--threads", scope = ScopeType.INHERIT, paramLabel = "N",
             description = "Threads for tensor math (PyTorch intra-op); default: PyTorch's choice.")
     Integer threads;
+
+    @Option(names = "--memory-budget", scope = ScopeType.INHERIT, paramLabel = "SIZE",
+            description = "Memory a JVM's model weights may take (e.g. 6g): a model whose weights as F32 fit is held "
+                + "whole, a larger one is streamed from its files a layer at a time; default: the JVM's "
+                + "-XX:MaxDirectMemorySize. Executors read it from spark.strata.memoryBudget.")
+    String memoryBudget;
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -79,6 +86,10 @@ public final class StrataCli {
             for (String name : QUIET_LIBRARIES) {
                 Configurator.setLevel(name, Level.WARN);
             }
+        }
+        if (memoryBudget != null) {
+            MemoryBudget.parse(memoryBudget, "--memory-budget");
+            System.setProperty(MemoryBudget.PROPERTY, memoryBudget);
         }
         if (threads != null) {
             if (threads < 1) {

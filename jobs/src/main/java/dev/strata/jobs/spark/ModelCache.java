@@ -4,6 +4,7 @@ import ai.djl.Device;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.io.ModelFiles;
 import dev.strata.pipeline.forward.LlamaModel;
+import dev.strata.pipeline.forward.MemoryBudget;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,14 +14,16 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * The models of one JVM (an executor, or the driver in local mode): each model folder is loaded once per device
- * and shared by every task of the JVM. Models are keyed by path, version (modification times and sizes of the
+ * The models of one JVM (an executor, or the driver in local mode): each model folder is opened once per device
+ * (held whole, or streamed when larger than the memory budget) and shared by every task of the JVM. Models are keyed by path, version (modification times and sizes of the
  * folder's files) and device, so a folder rewritten in place is loaded again. Tasks hold a {@link Lease}; the
  * least recently used models beyond {@link #CAPACITY} are closed once no task holds them.
  */
 public final class ModelCache {
     /** Models kept loaded at most (beyond those in use), unless a task needs more at once ({@link #keepAtLeast}). */
     public static final int CAPACITY = 2;
+    /** The Spark setting that carries --memory-budget to executors. */
+    public static final String BUDGET_CONF = "spark.strata.memoryBudget";
     private static int capacity = CAPACITY;
     private static final Logger LOG = LogManager.getLogger(ModelCache.class);
     private static final Map<String, Entry> MODELS = new LinkedHashMap<>(8, 0.75f, true);
@@ -74,7 +77,7 @@ public final class ModelCache {
             Entry entry = MODELS.get(key);
             if (entry == null) {
                 long start = System.nanoTime();
-                entry = new Entry(LlamaModel.load(ModelFiles.local(dir, conf), device));
+                entry = new Entry(LlamaModel.open(ModelFiles.local(dir, conf), device, budget()));
                 LOG.info("loaded {} on {} in {} s ({})", modelDir, device,
                         String.format("%.1f", (System.nanoTime() - start) / 1e9), entry.model.config());
                 MODELS.put(key, entry);
@@ -83,6 +86,15 @@ public final class ModelCache {
             entry.leases++;
             return new Lease(entry);
         }
+    }
+
+    /** --memory-budget as the driver passed it on (spark.strata.memoryBudget), else this JVM's default. */
+    static MemoryBudget budget() {
+        org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+        if (env != null && env.conf().contains(BUDGET_CONF)) {
+            return MemoryBudget.parse(env.conf().get(BUDGET_CONF), BUDGET_CONF);
+        }
+        return MemoryBudget.current();
     }
 
     /**

@@ -24,6 +24,10 @@ public final class Sessions {
         builder.master(chosen);
         org.apache.logging.log4j.LogManager.getLogger(Sessions.class).info("spark: starting {} ({})", app, chosen);
         HadoopFiles.sparkDefaults().forEach(builder::config);
+        String budget = System.getProperty(dev.strata.pipeline.forward.MemoryBudget.PROPERTY);
+        if (budget != null) {
+            builder.config(ModelCache.BUDGET_CONF, budget);
+        }
         if (chosen.startsWith("local")) {
             builder.config("spark.ui.showConsoleProgress", "false")
                     .config("spark.driver.host", System.getProperty("spark.driver.host", "127.0.0.1"))

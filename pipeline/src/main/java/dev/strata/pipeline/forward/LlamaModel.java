@@ -16,46 +16,101 @@ import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.LlamaLayout;
 import dev.strata.pipeline.model.LlamaLayout.LayerTensor;
 import dev.strata.pipeline.model.ModelFolder;
+import dev.strata.pipeline.model.StoredWeights;
 import dev.strata.pipeline.model.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * A Llama decoder on DJL NDArrays (PyTorch engine, F32): token embeddings, a list of {@link DecoderLayer}s, the
- * final RMSNorm and the language-model head. Weights live in one NDManager on one device; the forward pass is
- * safe to call from several threads at once. One forward implementation serves plain inference and activation
+ * final RMSNorm and the language-model head. Weights live in one NDManager on one device, or, for a model larger than
+ * its memory budget, stay in their files and are read a layer at a time by each pass ({@link #open}); the forward pass
+ * is safe to call from several threads at once. One forward implementation serves plain inference and activation
  * capture ({@link Capture}).
  */
 public final class LlamaModel implements AutoCloseable {
+    private static final Logger LOG = LogManager.getLogger(LlamaModel.class);
+
     private final LlamaConfig config;
     private final NDManager manager;
     private final boolean ownsManager;
+    /** The embedding, layers and head held in memory; empty for a streamed model. */
     private final NDArray embeddings;
     private final List<DecoderLayer> layers;
-    private final RmsNorm finalNorm;
     private final NDArray lmHead;
+    /** Where a streamed model's weights are read from, and which stored layers it runs; null when held. */
+    private final StreamedWeights streamed;
+    private final List<Integer> storedLayers;
+    private final RmsNorm finalNorm;
     private final Rope rope;
     private final Map<String, byte[]> assets;
 
     private LlamaModel(LlamaConfig config, NDManager manager, boolean ownsManager, NDArray embeddings,
-            List<DecoderLayer> layers, RmsNorm finalNorm, NDArray lmHead, Rope rope, Map<String, byte[]> assets) {
+            List<DecoderLayer> layers, NDArray lmHead, StreamedWeights streamed, List<Integer> storedLayers,
+            RmsNorm finalNorm, Rope rope, Map<String, byte[]> assets) {
         this.config = config;
         this.manager = manager;
         this.ownsManager = ownsManager;
         this.embeddings = embeddings;
         this.layers = List.copyOf(layers);
-        this.finalNorm = finalNorm;
         this.lmHead = lmHead;
+        this.streamed = streamed;
+        this.storedLayers = List.copyOf(storedLayers);
+        this.finalNorm = finalNorm;
         this.rope = rope;
         this.assets = Map.copyOf(assets);
     }
 
-    /** Loads a Hugging Face model folder onto a device. */
+    /** Loads a Hugging Face model folder onto a device, whole. */
     public static LlamaModel load(Path dir, Device device) {
         return fromCheckpoint(ModelFolder.read(dir), device);
+    }
+
+    /**
+     * Opens a model folder within a memory budget: loaded whole when its weights as F32 fit the budget, else streamed
+     * (only config.json, the headers and the final norm are read now; each pass reads a layer at a time). The log
+     * says which and why; a model whose single layer exceeds the budget is refused.
+     */
+    public static LlamaModel open(Path dir, Device device, MemoryBudget budget) {
+        StoredWeights stored = ModelFolder.open(dir);
+        long whole = stored.f32Bytes();
+        if (budget.fits(whole)) {
+            LOG.info("{}: loading whole: its weights take {} as F32, within the memory budget {}", dir,
+                    MemoryBudget.size(whole), budget.describe());
+            return load(dir, device);
+        }
+        long layer = java.util.stream.IntStream.range(0, stored.config().numLayers()).mapToLong(stored::layerF32Bytes)
+                .max().orElse(0);
+        long headRow = 4L * stored.config().hiddenSize();
+        if (!budget.fits(layer + headRow)) {
+            throw new StrataException(dir + ": one decoder layer takes " + MemoryBudget.size(layer) + " as F32, more "
+                    + "than the memory budget " + budget.describe() + "; raise --memory-budget");
+        }
+        long headBlock = Math.min(StreamedWeights.HEAD_BLOCK_BYTES, budget.bytes() - layer);
+        LOG.info("{}: streaming from storage, one layer ({}) at a time: its weights take {} as F32, more than the "
+                + "memory budget {}", dir, MemoryBudget.size(layer), MemoryBudget.size(whole), budget.describe());
+        return streamed(stored, ModelFolder.readAssets(dir), device, headBlock);
+    }
+
+    private static LlamaModel streamed(StoredWeights stored, Map<String, byte[]> assets, Device device,
+            long headBlockBytes) {
+        LlamaConfig c = stored.config();
+        NDManager manager = NDManager.newBaseManager(device, Devices.engine().getEngineName());
+        try {
+            StreamedWeights weights = new StreamedWeights(stored, headBlockBytes);
+            RmsNorm finalNorm = new RmsNorm(weights.resident(manager, LlamaLayout.FINAL_NORM), (float) c.rmsNormEps());
+            Rope rope = new Rope(manager, c.headDim(), c.maxPositions(), c.ropeTheta());
+            List<Integer> all = java.util.stream.IntStream.range(0, c.numLayers()).boxed().toList();
+            return new LlamaModel(c, manager, true, null, List.of(), null, weights, all, finalNorm, rope, assets);
+        } catch (RuntimeException ex) {
+            manager.close();
+            throw ex;
+        }
     }
 
     /** Builds the model from checkpoint tensors; on the CPU the NDArrays share the tensors' memory. */
@@ -72,7 +127,8 @@ public final class LlamaModel implements AutoCloseable {
             RmsNorm finalNorm = new RmsNorm(array(manager, checkpoint.tensor(LlamaLayout.FINAL_NORM)), (float) c.rmsNormEps());
             NDArray lmHead = c.tieWordEmbeddings() ? embeddings : array(manager, checkpoint.tensor(LlamaLayout.LM_HEAD));
             Rope rope = new Rope(manager, c.headDim(), c.maxPositions(), c.ropeTheta());
-            return new LlamaModel(c, manager, true, embeddings, layers, finalNorm, lmHead, rope, checkpoint.assets());
+            return new LlamaModel(c, manager, true, embeddings, layers, lmHead, null, List.of(), finalNorm, rope,
+                    checkpoint.assets());
         } catch (RuntimeException ex) {
             manager.close();
             throw ex;
@@ -88,21 +144,52 @@ public final class LlamaModel implements AutoCloseable {
      * and manager: it does not close them, and must not be used after this model is closed.
      */
     public LlamaModel withLayers(List<DecoderLayer> newLayers) {
+        requireHeld("replacing its layers");
         if (newLayers.isEmpty()) {
             throw new StrataException("a model needs at least one decoder layer");
         }
-        return new LlamaModel(config.withNumLayers(newLayers.size()), manager, false, embeddings, newLayers, finalNorm,
-                lmHead, rope, assets);
+        return new LlamaModel(config.withNumLayers(newLayers.size()), manager, false, embeddings, newLayers, lmHead,
+                null, List.of(), finalNorm, rope, assets);
     }
 
     /** This model without decoder layer {@code layer} (a view sharing the weights, as {@link #withLayers}). */
     public LlamaModel withoutLayer(int layer) {
-        if (layer < 0 || layer >= layers.size()) {
-            throw new StrataException("layer " + layer + " does not exist (the model has layers 0.." + (layers.size() - 1) + ")");
+        int n = config.numLayers();
+        if (layer < 0 || layer >= n) {
+            throw new StrataException("layer " + layer + " does not exist (the model has layers 0.." + (n - 1) + ")");
         }
-        List<DecoderLayer> kept = new ArrayList<>(layers);
+        if (streamed == null) {
+            List<DecoderLayer> kept = new ArrayList<>(layers);
+            kept.remove(layer);
+            return withLayers(kept);
+        }
+        List<Integer> kept = new ArrayList<>(storedLayers);
         kept.remove(layer);
-        return withLayers(kept);
+        if (kept.isEmpty()) {
+            throw new StrataException("a model needs at least one decoder layer");
+        }
+        return new LlamaModel(config.withNumLayers(kept.size()), manager, false, null, List.of(), null, streamed, kept,
+                finalNorm, rope, assets);
+    }
+
+    /** True when the weights stay in their files and each pass reads them a layer at a time. */
+    public boolean streamed() {
+        return streamed != null;
+    }
+
+    /**
+     * Decoder layer {@code index} for work in {@code scope}: a held model's own layer (shared, not attached to the
+     * scope), or a streamed model's read from storage into the scope and freed when it closes.
+     */
+    public DecoderLayer openLayer(int index, NDManager scope) {
+        return streamed == null ? layers.get(index) : streamed.layer(storedLayers.get(index), scope);
+    }
+
+    private void requireHeld(String what) {
+        if (streamed != null) {
+            throw new StrataException(config.source() + ": the model is streamed from storage (its weights exceed the "
+                    + "memory budget); " + what + " needs it held in memory: raise --memory-budget");
+        }
     }
 
     public LlamaConfig config() {
@@ -114,7 +201,9 @@ public final class LlamaModel implements AutoCloseable {
         return rope;
     }
 
+    /** The layers of a model held in memory (a streamed model has none held: see {@link #openLayer}). */
     public List<DecoderLayer> layers() {
+        requireHeld("this step");
         return layers;
     }
 
@@ -186,13 +275,17 @@ public final class LlamaModel implements AutoCloseable {
         List<NDArray> mlp = new ArrayList<>();
         try (NDManager scope = out.newSubManager()) {
             Rope.Tables tables = rope.tables(positions);
-            NDArray x = Embedding.embedding(tokens, embeddings, SparseFormat.DENSE).singletonOrThrow();
+            NDArray x = streamed == null ? Embedding.embedding(tokens, embeddings, SparseFormat.DENSE).singletonOrThrow()
+                    : streamed.embed(tokens, scope);
             x.attach(capture.hiddenStates() ? out : scope);
             if (capture.hiddenStates()) {
                 hidden.add(x);
             }
-            for (DecoderLayer layer : layers) {
-                DecoderLayer.Output o = layer.forward(x, tables, mask, capture);
+            for (int l = 0; l < config.numLayers(); l++) {
+                DecoderLayer.Output o;
+                try (NDManager weights = scope.newSubManager()) {
+                    o = openLayer(l, weights).forward(x, tables, mask, capture);
+                }
                 if (capture.hiddenStates()) {
                     hidden.add(o.hidden());
                 } else {
@@ -227,7 +320,8 @@ public final class LlamaModel implements AutoCloseable {
 
     /** The final norm and language-model head: logits [..., vocab] of last-layer outputs [..., hidden]. */
     public NDArray head(NDArray lastHidden) {
-        return Linear.linear(finalNorm.apply(lastHidden), lmHead).singletonOrThrow();
+        NDArray normed = finalNorm.apply(lastHidden);
+        return streamed == null ? Linear.linear(normed, lmHead).singletonOrThrow() : streamed.logits(normed);
     }
 
     private void checkTokens(NDArray tokens) {
@@ -284,6 +378,7 @@ public final class LlamaModel implements AutoCloseable {
      * (tokenizer, generation config); config.json reflects the current number of layers.
      */
     public Checkpoint toCheckpoint() {
+        requireHeld("copying its weights");
         DType storage = config.dtype();
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         tensors.put(LlamaLayout.EMBED, tensor(LlamaLayout.EMBED, storage, embeddings));

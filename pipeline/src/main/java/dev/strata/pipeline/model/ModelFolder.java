@@ -182,7 +182,8 @@ public final class ModelFolder {
         }
     }
 
-    private static Map<String, byte[]> readAssets(Path dir) {
+    /** The side files of a model folder (tokenizer, generation config) that are present, by name. */
+    public static Map<String, byte[]> readAssets(Path dir) {
         Map<String, byte[]> assets = new LinkedHashMap<>();
         for (String name : Checkpoint.ASSET_FILES) {
             Path file = dir.resolve(name);

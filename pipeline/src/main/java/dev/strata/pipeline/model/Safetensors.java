@@ -116,6 +116,32 @@ public final class Safetensors {
         return block;
     }
 
+    /**
+     * The rows {@code rows} (in that order, repeats allowed) of a tensor of the file, along its first dimension, as
+     * F32 of shape [rows.length, ...]: the embeddings of a batch's tokens, read without the table.
+     */
+    public static Tensor gatherRows(Header header, Entry e, long[] rows) {
+        long[] shape = e.shape();
+        long rowElements = shape.length == 0 || shape[0] == 0 ? 0 : e.elementCount() / shape[0];
+        long[] outShape = shape.clone();
+        outShape[0] = rows.length;
+        Tensor out = Tensor.allocate(e.name(), e.dtype(), outShape);
+        FloatBuffer dst = out.floats();
+        try (FileChannel ch = FileChannel.open(header.file(), StandardOpenOption.READ)) {
+            for (int i = 0; i < rows.length; i++) {
+                if (rows[i] < 0 || rows[i] >= shape[0]) {
+                    throw new StrataException(header.file() + ": tensor '" + e.name() + "' has no row " + rows[i]);
+                }
+                decodeInto(ch, header, e.dtype(), header.dataStart() + e.begin() + rows[i] * rowElements * e.dtype().bytes(),
+                        dst.slice(i * (int) rowElements, (int) rowElements));
+            }
+        } catch (IOException ex) {
+            throw new UncheckedIOException(header.file() + ": cannot read tensor '" + e.name() + "': "
+                    + ex.getMessage(), ex);
+        }
+        return out;
+    }
+
     /** A tensor of the file as a stream: its values decoded a chunk at a time as they are read, never held whole. */
     public static TensorStream stream(Header header, Entry e) {
         return new TensorStream(e.name(), e.dtype(), e.shape(), new StoredValues(header, e));

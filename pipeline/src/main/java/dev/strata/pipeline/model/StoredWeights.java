@@ -62,6 +62,22 @@ public final class StoredWeights {
         return Safetensors.readRows(headers.get(name), entry(name), first, rows);
     }
 
+    /** Rows of a tensor by index (repeats allowed), along its first dimension: the embeddings of a batch's tokens. */
+    public Tensor gather(String name, long[] rows) {
+        return Safetensors.gatherRows(headers.get(name), entry(name), rows);
+    }
+
+    /** Bytes the weights take widened to F32: what holding the whole model in memory costs. */
+    public long f32Bytes() {
+        return order.stream().mapToLong(n -> entry(n).elementCount() * Float.BYTES).sum();
+    }
+
+    /** Bytes decoder layer {@code layer} takes widened to F32. */
+    public long layerF32Bytes(int layer) {
+        return java.util.Arrays.stream(LlamaLayout.LayerTensor.values())
+                .mapToLong(t -> entry(t.name(layer)).elementCount() * Float.BYTES).sum();
+    }
+
     /** A tensor as a stream, decoded as it is read. */
     public TensorStream stream(String name) {
         return Safetensors.stream(headers.get(name), entry(name));

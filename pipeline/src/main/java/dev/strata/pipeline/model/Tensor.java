@@ -18,19 +18,22 @@ public final class Tensor {
     private final DType dtype;
     private final long[] shape;
     private final ByteBuffer data;
+    /** True when this tensor allocated its buffer (and so may free it early, {@link #release}). */
+    private final boolean owner;
 
-    private Tensor(String name, DType dtype, long[] shape, ByteBuffer data) {
+    private Tensor(String name, DType dtype, long[] shape, ByteBuffer data, boolean owner) {
         this.name = name;
         this.dtype = dtype;
         this.shape = shape.clone();
         this.data = data;
+        this.owner = owner;
     }
 
     /** A zero-filled tensor. */
     public static Tensor allocate(String name, DType dtype, long... shape) {
         long n = checkedElementCount(name, shape);
         ByteBuffer buffer = ByteBuffer.allocateDirect((int) (n * Float.BYTES)).order(ByteOrder.nativeOrder());
-        return new Tensor(name, dtype, shape, buffer);
+        return new Tensor(name, dtype, shape, buffer, true);
     }
 
     /** A tensor holding a copy of {@code values}. */
@@ -49,7 +52,7 @@ public final class Tensor {
         if (f32.remaining() != n * Float.BYTES) {
             throw new IllegalArgumentException(name + ": buffer of " + f32.remaining() + " bytes for shape " + Arrays.toString(shape));
         }
-        return new Tensor(name, dtype, shape, f32.slice().order(ByteOrder.nativeOrder()));
+        return new Tensor(name, dtype, shape, f32.slice().order(ByteOrder.nativeOrder()), false);
     }
 
     /** Number of elements of {@code shape}, refused above {@link #MAX_ELEMENTS} (what one loaded tensor holds). */
@@ -134,7 +137,19 @@ public final class Tensor {
 
     /** The same data under another name and storage type. */
     public Tensor as(String newName, DType newType) {
-        return new Tensor(newName, newType, shape, data);
+        return new Tensor(newName, newType, shape, data, false);
+    }
+
+    /**
+     * Frees the buffer now instead of when the garbage collector finds it: a pass over a model larger than memory
+     * loads a layer, uses it and loads the next, and direct buffers the heap's collector has promoted would otherwise
+     * pile up to -XX:MaxDirectMemorySize. Nothing may use the tensor, or an array made from it, afterwards. Tensors
+     * that share another's buffer ({@link #wrap}, {@link #as}) free nothing.
+     */
+    public void release() {
+        if (owner) {
+            DirectMemory.free(data);
+        }
     }
 
     /** True when names, types, shapes and every bit of the data are equal. */

@@ -45,7 +45,7 @@ public final class ChannelStats implements ScoreAccumulator<ChannelStats> {
     public static ChannelStats forModel(LlamaModel model) {
         LlamaConfig c = model.config();
         ChannelStats s = new ChannelStats();
-        s.layers = model.layers().size();
+        s.layers = c.numLayers();
         s.kvHeads = c.numKvHeads();
         s.groupChannels = c.numRep() * c.headDim();
         s.mlp = new double[s.layers][c.intermediateSize()];
@@ -53,9 +53,11 @@ public final class ChannelStats implements ScoreAccumulator<ChannelStats> {
         s.downNorms = new double[s.layers][];
         s.outNorms = new double[s.layers][];
         for (int l = 0; l < s.layers; l++) {
-            DecoderLayer layer = model.layers().get(l);
-            s.downNorms[l] = columnAbsSums(layer.mlp().down());
-            s.outNorms[l] = columnAbsSums(layer.attention().wo());
+            try (NDManager weights = model.newScope()) {
+                DecoderLayer layer = model.openLayer(l, weights);
+                s.downNorms[l] = columnAbsSums(layer.mlp().down());
+                s.outNorms[l] = columnAbsSums(layer.attention().wo());
+            }
         }
         return s;
     }
