@@ -41,7 +41,7 @@ public final class StrataCli {
 
     @Option(names = "--memory-budget", scope = ScopeType.INHERIT, paramLabel = "SIZE",
             description = "Memory a JVM's model weights may take (e.g. 6g): a model whose weights as F32 fit is held "
-                + "whole, a larger one is streamed from its files a layer at a time; default: the JVM's "
+                + "whole, a larger one is streamed from its files a layer at a time; default: 3/4 of the JVM's "
                 + "-XX:MaxDirectMemorySize. Executors read it from spark.strata.memoryBudget.")
     String memoryBudget;
 

@@ -9,7 +9,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
-import dev.strata.pipeline.model.Checkpoint;
+import dev.strata.pipeline.model.ModelWeights;
 import dev.strata.pipeline.model.ModelFolder;
 import dev.strata.pipeline.model.Safetensors;
 import dev.strata.pipeline.model.Tensor;
@@ -90,16 +90,16 @@ public final class ModelFiles {
      * Writes a model folder to {@code dir} (absent; local, hdfs:// or s3a://) with extra small text files beside the
      * weights. Remote folders are written locally first and copied up.
      */
-    public static void write(Checkpoint checkpoint, Map<String, String> extraFiles, Path dir, Configuration conf) {
+    public static void write(ModelWeights model, Map<String, String> extraFiles, Path dir, Configuration conf) {
         try {
             if (HadoopFiles.isLocal(dir)) {
                 java.nio.file.Path local = java.nio.file.Path.of(dir.toUri());
-                writeLocal(checkpoint, extraFiles, local);
+                ModelFolder.write(model, local, ModelFolder.DEFAULT_MAX_SHARD_BYTES, extraFiles);
                 return;
             }
             java.nio.file.Path tmp = Files.createTempDirectory("strata-model-").resolve("model");
             try {
-                writeLocal(checkpoint, extraFiles, tmp);
+                ModelFolder.write(model, tmp, ModelFolder.DEFAULT_MAX_SHARD_BYTES, extraFiles);
                 HadoopFiles.fileSystem(dir, conf).copyFromLocalFile(true, true, new Path(tmp.toUri()), dir);
             } finally {
                 AtomicDirectory.deleteQuietly(tmp.getParent());
@@ -150,13 +150,6 @@ public final class ModelFiles {
         }
     }
 
-    private static void writeLocal(Checkpoint checkpoint, Map<String, String> extraFiles, java.nio.file.Path dir)
-            throws IOException {
-        ModelFolder.write(checkpoint, dir);
-        for (Map.Entry<String, String> f : extraFiles.entrySet()) {
-            Files.writeString(dir.resolve(f.getKey()), f.getValue(), StandardCharsets.UTF_8);
-        }
-    }
 
     private static String digest(String text) {
         try {

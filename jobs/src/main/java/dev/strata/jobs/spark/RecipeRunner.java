@@ -93,7 +93,7 @@ public final class RecipeRunner {
                         : null), spark));
         timed(RunLayout.EXPORT, seconds, () -> folder.once(RunLayout.EXPORT, () -> {
             Path staged = folder.staging(RunLayout.EXPORT);
-            ModelFiles.write(ModelFolder.read(ModelFiles.local(HadoopFiles.path(exported.model().address()),
+            ModelFiles.write(ModelFolder.open(ModelFiles.local(HadoopFiles.path(exported.model().address()),
                     folder.configuration())), Map.of(Plan.FILE, exported.model().plan().toJson()), staged,
                     folder.configuration());
             folder.commit(staged, RunLayout.EXPORT);

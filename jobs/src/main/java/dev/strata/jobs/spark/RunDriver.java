@@ -418,9 +418,9 @@ public final class RunDriver implements AutoCloseable {
         return stored(name, record);
     }
 
-    private void write(Checkpoint checkpoint, Plan plan, String path) {
+    private void write(dev.strata.pipeline.model.ModelWeights model, Plan plan, String path) {
         Path staged = folder.staging(path);
-        ModelFiles.write(checkpoint, Map.of(Plan.FILE, plan.toJson()), staged, folder.configuration());
+        ModelFiles.write(model, Map.of(Plan.FILE, plan.toJson()), staged, folder.configuration());
         folder.commit(staged, path);
     }
 
@@ -534,6 +534,11 @@ public final class RunDriver implements AutoCloseable {
         @Override
         public Checkpoint read(String address) {
             return RunDriver.this.read(address);
+        }
+
+        @Override
+        public dev.strata.pipeline.model.StoredWeights open(String address) {
+            return ModelFolder.open(ModelFiles.local(HadoopFiles.path(address), folder.configuration()));
         }
 
         @Override

@@ -1,9 +1,9 @@
 package dev.strata.pipeline.compress;
 
-import dev.strata.pipeline.model.Checkpoint;
+import dev.strata.pipeline.model.ModelWeights;
 
-/** A model a method made, with the plan that says how. */
-public record Compressed(Checkpoint model, Plan plan) {
+/** A model a method made (loaded, or a view of stored weights written without loading them), with its plan. */
+public record Compressed(ModelWeights model, Plan plan) {
     public Compressed {
         if (plan.layers().size() != model.config().numLayers()) {
             throw new IllegalArgumentException("the plan describes " + plan.layers().size() + " layers, the model has "

@@ -39,8 +39,11 @@ public interface CompressionRun {
      */
     <S extends WindowStatistic<S>> S accumulate(String model, WindowStatistic.Factory<S> empty);
 
-    /** The weights of a model (the original, or one the run stored). */
+    /** The weights of a model (the original, or one the run stored), loaded. */
     Checkpoint read(String model);
+
+    /** The weights of a model where they are stored, read only when written or asked for: a model of any size. */
+    dev.strata.pipeline.model.StoredWeights open(String model);
 
     /** The model stored as {@code name}: made by {@code make} unless the run has it, else read back. */
     StoredModel model(String name, Supplier<Compressed> make);

@@ -80,7 +80,7 @@ public final class LayerPruning implements CompressionMethod {
                 step.put("metric", removal.metric().id());
                 removed.forEach(step.putArray("removed")::add);
                 removed.forEach(l -> step.withArray("scores").add(scores.layer(removal.metric(), l)));
-                return new Compressed(LayerSurgery.remove(run.read(run.original().address()), removed),
+                return new Compressed(LayerSurgery.remove(run.open(run.original().address()), removed),
                         run.original().plan().remove(removed, name(), step));
             });
             String removed = model.plan().steps().get(0).parameters().get("removed").toString();

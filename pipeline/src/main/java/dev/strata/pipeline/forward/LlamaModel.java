@@ -94,19 +94,19 @@ public final class LlamaModel implements AutoCloseable {
         long headBlock = Math.min(StreamedWeights.HEAD_BLOCK_BYTES, budget.bytes() - layer);
         LOG.info("{}: streaming from storage, one layer ({}) at a time: its weights take {} as F32, more than the "
                 + "memory budget {}", dir, MemoryBudget.size(layer), MemoryBudget.size(whole), budget.describe());
-        return streamed(stored, ModelFolder.readAssets(dir), device, headBlock);
+        return streamed(stored, device, budget, headBlock);
     }
 
-    private static LlamaModel streamed(StoredWeights stored, Map<String, byte[]> assets, Device device,
-            long headBlockBytes) {
+    private static LlamaModel streamed(StoredWeights stored, Device device, MemoryBudget budget, long headBlockBytes) {
         LlamaConfig c = stored.config();
         NDManager manager = NDManager.newBaseManager(device, Devices.engine().getEngineName());
         try {
-            StreamedWeights weights = new StreamedWeights(stored, headBlockBytes);
+            StreamedWeights weights = new StreamedWeights(stored, budget, headBlockBytes);
             RmsNorm finalNorm = new RmsNorm(weights.resident(manager, LlamaLayout.FINAL_NORM), (float) c.rmsNormEps());
             Rope rope = new Rope(manager, c.headDim(), c.maxPositions(), c.ropeTheta());
             List<Integer> all = java.util.stream.IntStream.range(0, c.numLayers()).boxed().toList();
-            return new LlamaModel(c, manager, true, null, List.of(), null, weights, all, finalNorm, rope, assets);
+            return new LlamaModel(c, manager, true, null, List.of(), null, weights, all, finalNorm, rope,
+                    stored.assets());
         } catch (RuntimeException ex) {
             manager.close();
             throw ex;

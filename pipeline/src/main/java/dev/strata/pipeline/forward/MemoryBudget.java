@@ -9,8 +9,9 @@ import java.util.regex.Pattern;
 
 /**
  * The memory a JVM's model weights may take: a model whose weights fit (as F32, the compute type on the CPU) is held
- * whole; a larger one is streamed from its files a layer at a time. The default is the JVM's direct-memory limit,
- * where the weights live (-XX:MaxDirectMemorySize, which defaults to the heap's -Xmx).
+ * whole; a larger one is streamed from its files a layer at a time, and the passes running side by side in the JVM
+ * share the budget. The default is three quarters of the JVM's direct-memory limit, where the weights live
+ * (-XX:MaxDirectMemorySize, which defaults to the heap's -Xmx); the rest is left to Spark's own buffers.
  *
  * @param source where the figure comes from, for the log and error messages
  */
@@ -25,19 +26,20 @@ public record MemoryBudget(long bytes, String source) {
         }
     }
 
-    /** The budget {@code --memory-budget} set in this JVM, else the JVM's direct-memory limit. */
+    /** The budget {@code --memory-budget} set in this JVM, else the default ({@link #ofThisJvm}). */
     public static MemoryBudget current() {
         String given = System.getProperty(PROPERTY);
         return given != null ? parse(given, "--memory-budget") : ofThisJvm();
     }
 
-    /** The JVM's direct-memory limit. */
+    /** Three quarters of the JVM's direct-memory limit. */
     public static MemoryBudget ofThisJvm() {
         String option = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
                 .getVMOption("MaxDirectMemorySize").getValue();
         long limit = Long.parseLong(option);
-        return limit > 0 ? new MemoryBudget(limit, "-XX:MaxDirectMemorySize")
-                : new MemoryBudget(Runtime.getRuntime().maxMemory(), "the JVM's -Xmx (no -XX:MaxDirectMemorySize)");
+        return limit > 0 ? new MemoryBudget(limit / 4 * 3, "3/4 of -XX:MaxDirectMemorySize")
+                : new MemoryBudget(Runtime.getRuntime().maxMemory() / 4 * 3,
+                        "3/4 of the JVM's -Xmx, without -XX:MaxDirectMemorySize");
     }
 
     /** A size such as {@code 6g}, {@code 6GiB}, {@code 512m} or {@code 1073741824} (bytes); {@code what} names it. */

@@ -11,52 +11,68 @@ import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.LlamaLayout;
 import dev.strata.pipeline.model.StoredWeights;
 import dev.strata.pipeline.model.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Semaphore;
 
 /**
  * The weights of a model larger than its memory budget, read from the stored files when a pass needs them and
  * freed when it is done with them: a decoder layer at a time, the embedding rows of the batch's tokens, the head in
- * blocks of rows. What a pass holds is one layer and its activations, whatever the model's size. Values are widened
- * to F32 exactly as a whole-model load widens them, so a streamed pass computes what the whole-model pass computes.
+ * blocks of rows. Values are widened to F32 exactly as a whole-model load widens them, so a streamed pass computes
+ * what the whole-model pass computes. Passes running side by side (a JVM's Spark tasks) share the budget: a read
+ * waits until the weights it adds fit.
  */
 final class StreamedWeights {
     /** The most F32 bytes of head rows multiplied at a time: the head of a 128K vocabulary is 4 GiB at 8192 channels. */
     static final long HEAD_BLOCK_BYTES = 64L << 20;
+    private static final int MIB = 1 << 20;
 
     private final StoredWeights stored;
     private final LlamaConfig config;
     private final int headRowsPerBlock;
+    /** The budget in MiB: weights read take permits until they are freed. */
+    private final Semaphore budget;
+    private final int budgetMib;
 
     /** @param headBlockBytes F32 bytes of head rows to read and multiply at a time (at least one row) */
-    StreamedWeights(StoredWeights stored, long headBlockBytes) {
+    StreamedWeights(StoredWeights stored, MemoryBudget budget, long headBlockBytes) {
         this.stored = stored;
         this.config = stored.config();
         long rowBytes = 4L * config.hiddenSize();
         this.headRowsPerBlock = (int) Math.max(1, Math.min(config.vocabSize(), headBlockBytes / rowBytes));
-    }
-
-    StoredWeights stored() {
-        return stored;
+        this.budgetMib = (int) Math.min(Integer.MAX_VALUE, Math.max(1, budget.bytes() / MIB));
+        this.budget = new Semaphore(budgetMib);
     }
 
     /** Decoder layer {@code index} of the stored model, its arrays in {@code scope} and freed with it. */
     DecoderLayer layer(int index, NDManager scope) {
-        return DecoderLayer.of(config, t -> array(scope, stored.load(t.name(index))));
+        Read read = new Read(scope, stored.layerF32Bytes(index));
+        return DecoderLayer.of(config, t -> read.array(stored.load(t.name(index))));
     }
 
-    /** A small tensor loaded for the model's lifetime (the final norm). */
+    /** A small tensor loaded for the model's lifetime (the final norm), outside the budget. */
     NDArray resident(NDManager manager, String name) {
-        return array(manager, stored.load(name));
+        Tensor t = stored.load(name);
+        try (NDManager read = manager.newSubManager()) {
+            NDArray a = read.create(t.buffer(), new Shape(t.shape()), DataType.FLOAT32).duplicate();
+            a.attach(manager);
+            return a;
+        } finally {
+            t.release();
+        }
     }
 
     /**
      * Hidden states [batch, seq, hidden] of token ids [batch, seq] (the embedding rows of those tokens) in
-     * {@code scope}, in memory of their own: a pass may keep them beyond the scope of the rows read.
+     * {@code scope}, in memory of their own: a pass may keep them beyond the rows read.
      */
     NDArray embed(NDArray tokens, NDManager scope) {
         Shape shape = tokens.getShape();
-        try (NDManager read = scope.newSubManager()) {
-            Tensor rows = stored.gather(LlamaLayout.EMBED, tokens.toLongArray());
-            NDArray x = array(read, rows).reshape(shape.get(0), shape.get(1), config.hiddenSize()).duplicate();
+        long[] ids = tokens.toLongArray();
+        try (NDManager rows = scope.newSubManager()) {
+            Read read = new Read(rows, (long) ids.length * 4L * config.hiddenSize());
+            NDArray x = read.array(stored.gather(LlamaLayout.EMBED, ids))
+                    .reshape(shape.get(0), shape.get(1), config.hiddenSize()).duplicate();
             x.attach(scope);
             return x;
         }
@@ -65,14 +81,14 @@ final class StreamedWeights {
     /** Logits [..., vocab] of normalised hidden states [..., hidden], in {@code normed}'s manager. */
     NDArray logits(NDArray normed) {
         String head = config.tieWordEmbeddings() ? LlamaLayout.EMBED : LlamaLayout.LM_HEAD;
-        int rowsPerBlock = headRowsPerBlock;
         NDManager out = normed.getManager();
         NDList parts = new NDList();
         try (NDManager blocks = out.newSubManager()) {
-            for (long first = 0; first < config.vocabSize(); first += rowsPerBlock) {
-                int rows = (int) Math.min(rowsPerBlock, config.vocabSize() - first);
+            for (long first = 0; first < config.vocabSize(); first += headRowsPerBlock) {
+                int rows = (int) Math.min(headRowsPerBlock, config.vocabSize() - first);
                 try (NDManager block = blocks.newSubManager()) {
-                    NDArray part = Linear.linear(normed, array(block, stored.rows(head, first, rows))).singletonOrThrow();
+                    Read read = new Read(block, (long) rows * 4L * config.hiddenSize());
+                    NDArray part = Linear.linear(normed, read.array(stored.rows(head, first, rows))).singletonOrThrow();
                     part.attach(blocks);
                     parts.add(part);
                 }
@@ -83,10 +99,38 @@ final class StreamedWeights {
         }
     }
 
-    /** The tensor as an array of {@code scope} sharing its memory, which is freed when the scope closes. */
-    private static NDArray array(NDManager scope, Tensor t) {
-        NDArray a = scope.create(t.buffer(), new Shape(t.shape()), DataType.FLOAT32);
-        scope.attachInternal(a.getUid() + "/buffer", t::release);
-        return a;
+    /**
+     * The arrays of one read (a layer, a head block, embedding rows), sharing the memory of the tensors read. When the
+     * scope it belongs to closes, the arrays close, then their memory is freed, then its share of the budget returns.
+     */
+    private final class Read implements AutoCloseable {
+        private final NDManager arrays;
+        private final List<Tensor> tensors = new ArrayList<>();
+        private final int permits;
+        private boolean closed;
+
+        /** Waits until {@code bytes} fit the budget beside other passes' reads (a read larger than it all waits for all). */
+        Read(NDManager scope, long bytes) {
+            this.permits = (int) Math.min(budgetMib, (bytes + MIB - 1) / MIB);
+            budget.acquireUninterruptibly(permits);
+            this.arrays = scope.newSubManager();
+            scope.attachInternal(java.util.UUID.randomUUID() + "/read", this);
+        }
+
+        NDArray array(Tensor t) {
+            tensors.add(t);
+            return arrays.create(t.buffer(), new Shape(t.shape()), DataType.FLOAT32);
+        }
+
+        @Override
+        public synchronized void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            arrays.close();
+            tensors.forEach(Tensor::release);
+            budget.release(permits);
+        }
     }
 }

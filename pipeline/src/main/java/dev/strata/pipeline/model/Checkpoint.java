@@ -11,7 +11,8 @@ import java.util.Map;
  * A Llama model as files hold it: the config, every weight tensor by its Hugging Face name (in canonical
  * order), and the side files that travel with the weights (tokenizer and generation config) as bytes.
  */
-public record Checkpoint(LlamaConfig config, Map<String, Tensor> tensors, Map<String, byte[]> assets) {
+public record Checkpoint(LlamaConfig config, Map<String, Tensor> tensors, Map<String, byte[]> assets)
+        implements ModelWeights {
 
     /** Side files copied along with a model folder, when present. */
     public static final List<String> ASSET_FILES = List.of(
@@ -31,6 +32,16 @@ public record Checkpoint(LlamaConfig config, Map<String, Tensor> tensors, Map<St
             throw new StrataException("checkpoint: no tensor '" + name + "'");
         }
         return t;
+    }
+
+    @Override
+    public List<String> names() {
+        return List.copyOf(tensors.keySet());
+    }
+
+    @Override
+    public TensorStream stream(String name) {
+        return TensorStream.of(tensor(name));
     }
 
     /** Total bytes of the weights in their storage types. */

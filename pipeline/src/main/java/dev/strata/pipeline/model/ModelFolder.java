@@ -48,13 +48,13 @@ public final class ModelFolder {
         for (String name : weights.names()) {
             loaded.put(name, weights.load(name));
         }
-        return new Checkpoint(weights.config(), loaded, readAssets(dir));
+        return new Checkpoint(weights.config(), loaded, weights.assets());
     }
 
     /** Opens and validates a model folder without loading its weights (config.json and the headers are read). */
     public static StoredWeights open(Path dir) {
         requireFolder(dir);
-        return validated(dir, LlamaConfig.read(dir.resolve(CONFIG)), weightHeaders(dir));
+        return validated(dir, LlamaConfig.read(dir.resolve(CONFIG)), weightHeaders(dir), readAssets(dir));
     }
 
     /**
@@ -66,7 +66,8 @@ public final class ModelFolder {
     }
 
     /** The tensors the model uses, each with its file's header, checked against the config (names and shapes). */
-    private static StoredWeights validated(Path dir, LlamaConfig config, List<Safetensors.Header> headers) {
+    private static StoredWeights validated(Path dir, LlamaConfig config, List<Safetensors.Header> headers,
+            Map<String, byte[]> assets) {
         String whole = headers.size() == 1 && !Files.exists(dir.resolve(INDEX_FILE))
                 ? headers.get(0).file().toString() : dir.resolve(INDEX_FILE).toString();
 
@@ -99,7 +100,7 @@ public final class ModelFolder {
         for (String name : LlamaLayout.expectedShapes(config).keySet()) {
             ordered.put(name, entries.get(name));
         }
-        return new StoredWeights(config, ordered, headerOf);
+        return new StoredWeights(config, ordered, headerOf, assets);
     }
 
     /** Reads and validates only config.json of a model folder. */
@@ -182,8 +183,7 @@ public final class ModelFolder {
         }
     }
 
-    /** The side files of a model folder (tokenizer, generation config) that are present, by name. */
-    public static Map<String, byte[]> readAssets(Path dir) {
+    private static Map<String, byte[]> readAssets(Path dir) {
         Map<String, byte[]> assets = new LinkedHashMap<>();
         for (String name : Checkpoint.ASSET_FILES) {
             Path file = dir.resolve(name);
@@ -199,22 +199,24 @@ public final class ModelFolder {
     }
 
     /** Writes a model folder with transformers' default shard size. */
-    public static void write(Checkpoint checkpoint, Path dir) {
-        write(checkpoint, dir, DEFAULT_MAX_SHARD_BYTES);
+    public static void write(ModelWeights model, Path dir) {
+        write(model, dir, DEFAULT_MAX_SHARD_BYTES);
     }
 
     /**
      * Writes a model folder: every tensor in its storage type, in one file or, above {@code maxShardBytes}, in
      * shards with an index. The folder appears only when complete.
      */
-    public static void write(Checkpoint checkpoint, Path dir, long maxShardBytes) {
-        write(checkpoint, dir, maxShardBytes, Map.of());
+    public static void write(ModelWeights model, Path dir, long maxShardBytes) {
+        write(model, dir, maxShardBytes, Map.of());
     }
 
-    /** Writes a model folder as above with {@code extraFiles} (name to UTF-8 text) beside it, in the same rename. */
-    public static void write(Checkpoint checkpoint, Path dir, long maxShardBytes, Map<String, String> extraFiles) {
-        write(checkpoint.config(), checkpoint.assets(), checkpoint.tensors().values().stream().map(TensorStream::of)
-                .toList(), dir, maxShardBytes, extraFiles);
+    /**
+     * Writes a model folder as above with {@code extraFiles} (name to UTF-8 text) beside it, in the same rename. The
+     * tensors are streamed one chunk at a time: a model in its files (or a selection of its layers) is never loaded.
+     */
+    public static void write(ModelWeights model, Path dir, long maxShardBytes, Map<String, String> extraFiles) {
+        write(model.config(), model.assets(), model.streams(), dir, maxShardBytes, extraFiles);
     }
 
     /**

@@ -10,25 +10,34 @@ import java.util.Map;
  * opened, read only when asked: a tensor whole, a block of its rows, or a stream of it. What a pass over a model
  * larger than memory reads from, a layer or a block at a time; {@link ModelFolder#read} loads every tensor from it.
  */
-public final class StoredWeights {
+public final class StoredWeights implements ModelWeights {
     private final LlamaConfig config;
+    private final Map<String, byte[]> assets;
     private final Map<String, Safetensors.Entry> entries;
     private final Map<String, Safetensors.Header> headers;
     private final List<String> order;
 
     /** @param entries the tensors the model uses, in the layout's order, each with the header of its file */
-    StoredWeights(LlamaConfig config, Map<String, Safetensors.Entry> entries, Map<String, Safetensors.Header> headers) {
+    StoredWeights(LlamaConfig config, Map<String, Safetensors.Entry> entries, Map<String, Safetensors.Header> headers,
+            Map<String, byte[]> assets) {
         this.config = config;
+        this.assets = Map.copyOf(assets);
         this.entries = Map.copyOf(entries);
         this.headers = Map.copyOf(headers);
         this.order = List.copyOf(entries.keySet());
     }
 
+    @Override
     public LlamaConfig config() {
         return config;
     }
 
-    /** The tensors' names, in the layout's order. */
+    @Override
+    public Map<String, byte[]> assets() {
+        return assets;
+    }
+
+    @Override
     public List<String> names() {
         return order;
     }
@@ -79,13 +88,9 @@ public final class StoredWeights {
     }
 
     /** A tensor as a stream, decoded as it is read. */
+    @Override
     public TensorStream stream(String name) {
         return Safetensors.stream(headers.get(name), entry(name));
-    }
-
-    /** Every tensor as a stream, in the layout's order: a model copied or re-sharded without being loaded. */
-    public List<TensorStream> streams() {
-        return order.stream().map(this::stream).toList();
     }
 
     /** The file holding a tensor. */

@@ -5,6 +5,7 @@ import dev.strata.pipeline.model.Checkpoint;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.LlamaLayout;
 import dev.strata.pipeline.model.LlamaLayout.LayerTensor;
+import dev.strata.pipeline.model.ModelWeights;
 import dev.strata.pipeline.model.Tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,9 +16,9 @@ import java.util.TreeSet;
 import java.util.stream.IntStream;
 
 /**
- * Whole-layer operations on a checkpoint: the result is again a standard Llama checkpoint (same embeddings, final
- * norm, head and side files; layers renumbered from 0; config.json's num_hidden_layers updated). Tensors are
- * shared with the input, not copied.
+ * Whole-layer operations on a model: the result is again a standard Llama model (same embeddings, final norm, head and
+ * side files; layers renumbered from 0; config.json's num_hidden_layers updated). Tensors are shared with the input,
+ * not copied.
  */
 public final class LayerSurgery {
     private LayerSurgery() {
@@ -62,9 +63,12 @@ public final class LayerSurgery {
         return withLayers(checkpoint, layers);
     }
 
-    /** The checkpoint without the given layers. */
-    public static Checkpoint remove(Checkpoint checkpoint, java.util.Collection<Integer> drop) {
-        int n = checkpoint.config().numLayers();
+    /**
+     * The model without the given layers: a view of its other layers, renumbered, that reads nothing until it is
+     * written (a model in its files is pruned by streaming it into the new folder).
+     */
+    public static ModelWeights remove(ModelWeights model, java.util.Collection<Integer> drop) {
+        int n = model.config().numLayers();
         SortedSet<Integer> set = new TreeSet<>(drop);
         for (int l : set) {
             if (l < 0 || l >= n) {
@@ -74,13 +78,7 @@ public final class LayerSurgery {
         if (set.size() >= n) {
             throw new StrataException("cannot remove " + set.size() + " of " + n + " layers: at least one must stay");
         }
-        List<LayerWeights> kept = new ArrayList<>();
-        for (int l = 0; l < n; l++) {
-            if (!set.contains(l)) {
-                kept.add(LayerWeights.of(checkpoint, l));
-            }
-        }
-        return withLayers(checkpoint, kept);
+        return new LayerSelection(model, IntStream.range(0, n).filter(l -> !set.contains(l)).boxed().toList());
     }
 
     /**
