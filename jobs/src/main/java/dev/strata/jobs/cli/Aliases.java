@@ -13,6 +13,10 @@ import java.util.List;
  * </pre>
  */
 final class Aliases {
+    /** The global options that take a value as the next argument. */
+    private static final java.util.Set<String> GLOBAL_OPTIONS_WITH_VALUE = java.util.Set.of("--threads",
+            "--memory-budget");
+
     private Aliases() {
     }
 
@@ -20,7 +24,7 @@ final class Aliases {
     static String[] expand(String[] args) {
         int i = 0;
         while (i < args.length && args[i].startsWith("-")) {
-            i += args[i].equals("--threads") ? 2 : 1;
+            i += GLOBAL_OPTIONS_WITH_VALUE.contains(args[i]) ? 2 : 1;
         }
         List<String> head = new ArrayList<>(Arrays.asList(args).subList(0, i));
         List<String> rest = new ArrayList<>(Arrays.asList(args).subList(i, args.length));

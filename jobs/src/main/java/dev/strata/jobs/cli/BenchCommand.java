@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
 /** strata bench: benchmarks that print figures (not tests). */
 @Command(name = "bench", description = "Benchmarks; each prints its figures as ratios measured in one run.",
         subcommands = {BenchCommand.Forward.class, BenchCommand.Calibrate.class, BenchCommand.Eval.class,
-            BenchCommand.Merge.class, BenchCommand.Search.class}, mixinStandardHelpOptions = true)
+            BenchCommand.Merge.class, BenchCommand.Search.class, BenchCommand.Scale.class},
+        mixinStandardHelpOptions = true)
 final class BenchCommand {
 
     @Command(name = "forward", mixinStandardHelpOptions = true,
@@ -302,6 +303,103 @@ final class BenchCommand {
                             "%.3f (local[1])", split.evaluationSeconds()))
                     .print(json);
             return 0;
+        }
+    }
+
+    @Command(name = "scale", mixinStandardHelpOptions = true,
+            description = {"A model larger than memory end to end: calibrate, prune and ppl of the pruned model, each "
+                + "in a JVM of its own with --jvm's memory limits; prints each step's wall time, tokens/s and peak "
+                + "resident memory. The 13B-shape proof: strata synth --shape llama2-13b --tokenizer DIR --out M, "
+                + "then strata bench scale --model M --out RUN."})
+    static final class Scale implements Callable<Integer> {
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face Llama folder.")
+        Path model;
+
+        @Option(names = "--data", paramLabel = "FILE", defaultValue = "${sys:strata.data:-../shared/data}/tinystories/"
+                + "valid.txt", description = "Text to calibrate on and measure (default: ${DEFAULT-VALUE}).")
+        Path data;
+
+        @Option(names = "--windows", paramLabel = "N", defaultValue = "2",
+                description = "Windows calibrated on and measured, one batch (default: ${DEFAULT-VALUE}).")
+        int windows;
+
+        @Option(names = "--seq-len", paramLabel = "N", defaultValue = "128",
+                description = "Tokens per window (default: ${DEFAULT-VALUE}).")
+        int seqLen;
+
+        @Option(names = "--layers", paramLabel = "R", defaultValue = "10",
+                description = "Layers the prune step removes (ShortGPT; default: ${DEFAULT-VALUE}).")
+        int layers;
+
+        @Option(names = "--jvm", paramLabel = "OPTIONS", defaultValue = "-Xmx2g -XX:MaxDirectMemorySize=3500m",
+                description = "JVM options of every step (default: ${DEFAULT-VALUE}).")
+        String jvm;
+
+        @Option(names = "--master", paramLabel = "URL", defaultValue = "local[2]",
+                description = "Spark master of calibrate and prune (default: ${DEFAULT-VALUE}).")
+        String master;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR",
+                description = "Run folder of the steps, with each step's log (bench-STEP.log).")
+        Path out;
+
+        @Option(names = "--json", description = "Print the result as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            dev.strata.pipeline.model.LlamaConfig config = dev.strata.pipeline.model.ModelFolder.check(model);
+            if (layers < 1 || layers >= config.numLayers()) {
+                throw new dev.strata.pipeline.StrataException("--layers must be 1.." + (config.numLayers() - 1)
+                        + " for a model of " + config.numLayers() + " layers, got " + layers);
+            }
+            Files.createDirectories(out);
+            List<String> jvmOptions = List.of(jvm.trim().split("\\s+"));
+            List<String> calibration = List.of("--model", model.toString(), "--data", data.toString(), "--samples",
+                    Integer.toString(windows), "--seq-len", Integer.toString(seqLen), "--batch", Integer.toString(windows),
+                    "--master", master, "--out", out.resolve("run").toString());
+            Path pruned = out.resolve("run/models/bi/" + (config.numLayers() - layers) + "L");
+            long tokens = (long) windows * seqLen;
+            Report report = new Report().put("model", model.toString()).put("config", config.toString())
+                    .put("jvm", jvm);
+            long peak = 0;
+            peak = Math.max(peak, step(report, "calibrate", jvmOptions, tokens, join(List.of("calibrate"), calibration)));
+            peak = Math.max(peak, step(report, "prune", jvmOptions, 0,
+                    join(List.of("prune", "--layers", Integer.toString(layers)), calibration)));
+            peak = Math.max(peak, step(report, "ppl", jvmOptions, tokens, List.of("ppl", "--model", pruned.toString(),
+                    "--data", data.toString(), "--seq-len", Integer.toString(seqLen), "--windows",
+                    Integer.toString(windows), "--batch", Integer.toString(windows))));
+            report.put("peak_rss_gib", peak / GIB, String.format("%.2f (the largest step's)", peak / GIB))
+                    .put("pruned_model", pruned.toString())
+                    .print(json);
+            return 0;
+        }
+
+        private static final double GIB = 1L << 30;
+
+        /** Runs one step, adds its figures; its peak resident memory. */
+        private long step(Report report, String name, List<String> jvmOptions, long tokens, List<String> args) {
+            Path log = out.resolve("bench-" + name + ".log");
+            org.apache.logging.log4j.LogManager.getLogger(Scale.class).info("bench scale: {} (log {}) ...", name, log);
+            MeasuredRun run = MeasuredRun.of(jvmOptions, args, log);
+            if (run.exitCode() != 0) {
+                throw new dev.strata.pipeline.StrataException("bench scale: " + name + " failed (" + log + "): "
+                        + run.error());
+            }
+            report.put(name + "_seconds", run.seconds(), String.format("%.1f", run.seconds()));
+            if (tokens > 0) {
+                report.put(name + "_tokens_per_second", tokens / run.seconds(), String.format("%.2f (%d tokens, end to "
+                        + "end)", tokens / run.seconds(), tokens));
+            }
+            report.put(name + "_peak_rss_gib", run.peakRssBytes() / GIB, run.peakRssBytes() < 0 ? "n/a (no /proc)"
+                    : String.format("%.2f", run.peakRssBytes() / GIB));
+            return run.peakRssBytes();
+        }
+
+        private static List<String> join(List<String> a, List<String> b) {
+            List<String> all = new java.util.ArrayList<>(a);
+            all.addAll(b);
+            return all;
         }
     }
 }

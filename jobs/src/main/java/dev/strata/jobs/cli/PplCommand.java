@@ -32,6 +32,10 @@ final class PplCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "B", defaultValue = "8", description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--windows", paramLabel = "N",
+            description = "Evaluate only the first N windows (default: every window of the text).")
+    Integer windows;
+
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
 
@@ -42,7 +46,8 @@ final class PplCommand implements Callable<Integer> {
             int[] tokens = tokenizer.encodeWithBos(text);
             int n = seqLen != null ? seqLen : llama.config().maxPositions();
             LOG.info("ppl: {} tokens from {}, windows of {} on {}", tokens.length, data, n, llama.device());
-            Perplexity.Result r = Perplexity.evaluate(llama, tokens, n, batch);
+            Perplexity.Result r = Perplexity.evaluate(llama, tokens, n, batch,
+                    windows != null ? windows : Integer.MAX_VALUE);
             new Report()
                     .put("model", model.model.toString())
                     .put("data", data.toString())

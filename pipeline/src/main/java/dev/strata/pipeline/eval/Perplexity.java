@@ -36,6 +36,14 @@ public final class Perplexity {
 
     /** Perplexity of a token stream cut into non-overlapping windows of {@code seqLen} (the last partial dropped). */
     public static Result evaluate(LlamaModel model, int[] tokens, int seqLen, int batchSize) {
+        return evaluate(model, tokens, seqLen, batchSize, Integer.MAX_VALUE);
+    }
+
+    /** As {@link #evaluate(LlamaModel, int[], int, int)} on the first {@code maxWindows} windows only. */
+    public static Result evaluate(LlamaModel model, int[] tokens, int seqLen, int batchSize, int maxWindows) {
+        if (maxWindows < 1) {
+            throw new StrataException("--windows must be at least 1, got " + maxWindows);
+        }
         if (seqLen < 2) {
             throw new StrataException("--seq-len must be at least 2 (one context token and one predicted), got " + seqLen);
         }
@@ -43,7 +51,8 @@ public final class Perplexity {
             throw new StrataException("--seq-len " + seqLen + " is above max_position_embeddings "
                     + model.config().maxPositions() + " of " + model.config().source());
         }
-        Result r = evaluateWindows(model, windows(tokens, seqLen), batchSize);
+        List<int[]> windows = windows(tokens, seqLen);
+        Result r = evaluateWindows(model, windows.subList(0, Math.min(maxWindows, windows.size())), batchSize);
         return new Result(tokens.length, r.windows(), r.seqLen(), r.predicted(), r.nll(), r.seconds());
     }
 

@@ -18,6 +18,7 @@ import dev.strata.pipeline.model.LlamaLayout.LayerTensor;
 import dev.strata.pipeline.model.ModelFolder;
 import dev.strata.pipeline.model.StoredWeights;
 import dev.strata.pipeline.model.Tensor;
+import dev.strata.pipeline.util.Progress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -77,6 +78,9 @@ public final class LlamaModel implements AutoCloseable {
      * says which and why; a model whose single layer exceeds the budget is refused.
      */
     public static LlamaModel open(Path dir, Device device, MemoryBudget budget) {
+        if (!device.isGpu()) {
+            budget.requireWithinJvmLimit();
+        }
         StoredWeights stored = ModelFolder.open(dir);
         long whole = stored.f32Bytes();
         if (budget.fits(whole)) {
@@ -185,6 +189,11 @@ public final class LlamaModel implements AutoCloseable {
         return streamed == null ? layers.get(index) : streamed.layer(storedLayers.get(index), scope);
     }
 
+    /** One weight of decoder layer {@code index}, as {@link #openLayer} gives it, without reading the rest of the layer. */
+    public NDArray openWeight(int index, LayerTensor kind, NDManager scope) {
+        return streamed == null ? layers.get(index).weight(kind) : streamed.weight(storedLayers.get(index), kind, scope);
+    }
+
     private void requireHeld(String what) {
         if (streamed != null) {
             throw new StrataException(config.source() + ": the model is streamed from storage (its weights exceed the "
@@ -281,10 +290,15 @@ public final class LlamaModel implements AutoCloseable {
             if (capture.hiddenStates()) {
                 hidden.add(x);
             }
+            Progress progress = streamed == null ? null : Progress.ofLongOnly("streamed pass", config.numLayers(),
+                    "layers");
             for (int l = 0; l < config.numLayers(); l++) {
                 DecoderLayer.Output o;
                 try (NDManager weights = scope.newSubManager()) {
                     o = openLayer(l, weights).forward(x, tables, mask, capture);
+                }
+                if (progress != null) {
+                    progress.advance(1, 0);
                 }
                 if (capture.hiddenStates()) {
                     hidden.add(o.hidden());

@@ -34,12 +34,28 @@ public record MemoryBudget(long bytes, String source) {
 
     /** Three quarters of the JVM's direct-memory limit. */
     public static MemoryBudget ofThisJvm() {
+        return new MemoryBudget(directMemoryLimit() / 4 * 3, "3/4 of the JVM's direct-memory limit");
+    }
+
+    /** The JVM's direct-memory limit: -XX:MaxDirectMemorySize, or the heap's -Xmx without it. */
+    public static long directMemoryLimit() {
         String option = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
                 .getVMOption("MaxDirectMemorySize").getValue();
         long limit = Long.parseLong(option);
-        return limit > 0 ? new MemoryBudget(limit / 4 * 3, "3/4 of -XX:MaxDirectMemorySize")
-                : new MemoryBudget(Runtime.getRuntime().maxMemory() / 4 * 3,
-                        "3/4 of the JVM's -Xmx, without -XX:MaxDirectMemorySize");
+        return limit > 0 ? limit : Runtime.getRuntime().maxMemory();
+    }
+
+    /**
+     * Refuses a budget above the JVM's direct-memory limit, where CPU weights live: it would end in an
+     * OutOfMemoryError part-way through loading instead of streaming.
+     */
+    public void requireWithinJvmLimit() {
+        long limit = directMemoryLimit();
+        if (bytes > limit) {
+            throw new StrataException(source + ": " + size(bytes) + " is above this JVM's direct-memory limit "
+                    + size(limit) + "; lower the budget or raise -XX:MaxDirectMemorySize (STRATA_JAVA_OPTS for the "
+                    + "strata script, spark.executor.extraJavaOptions on a cluster)");
+        }
     }
 
     /** A size such as {@code 6g}, {@code 6GiB}, {@code 512m} or {@code 1073741824} (bytes); {@code what} names it. */

@@ -50,6 +50,13 @@ final class StreamedWeights {
         return DecoderLayer.of(config, t -> read.array(stored.load(t.name(index))));
     }
 
+    /** One weight of decoder layer {@code index}, in {@code scope} and freed with it. */
+    NDArray weight(int index, LlamaLayout.LayerTensor kind, NDManager scope) {
+        String name = kind.name(index);
+        Read read = new Read(scope, stored.entry(name).elementCount() * 4L);
+        return read.array(stored.load(name));
+    }
+
     /** A small tensor loaded for the model's lifetime (the final norm), outside the budget. */
     NDArray resident(NDManager manager, String name) {
         Tensor t = stored.load(name);

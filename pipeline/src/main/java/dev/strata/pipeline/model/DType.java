@@ -2,6 +2,7 @@ package dev.strata.pipeline.model;
 
 import dev.strata.pipeline.StrataException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Locale;
 import java.util.Set;
@@ -67,46 +68,48 @@ public enum DType {
         throw new StrataException(where + ": torch_dtype '" + name + "' is not supported (expected float32, float16 or bfloat16)");
     }
 
-    /** Reads {@code count} stored values from {@code src} (little-endian) and writes them as floats to {@code dst}. */
+    /**
+     * Reads {@code count} stored values from {@code src} (little-endian) and writes them as floats to {@code dst}. Works
+     * through arrays, a loop the JIT vectorises: a 13B model is widened at memory speed, not value by value.
+     */
     public void decode(ByteBuffer src, FloatBuffer dst, int count) {
-        switch (this) {
-            case F32 -> {
+        ByteBuffer in = src.slice().order(ByteOrder.LITTLE_ENDIAN).limit(count * bytes);
+        if (this == F32) {
+            dst.put(in.asFloatBuffer());
+        } else {
+            short[] raw = new short[count];
+            in.asShortBuffer().get(raw);
+            float[] out = new float[count];
+            if (this == BF16) {
                 for (int i = 0; i < count; i++) {
-                    dst.put(src.getFloat());
+                    out[i] = Float.intBitsToFloat((raw[i] & 0xffff) << 16);
+                }
+            } else {
+                for (int i = 0; i < count; i++) {
+                    out[i] = halfToFloat(raw[i]);
                 }
             }
-            case F16 -> {
-                for (int i = 0; i < count; i++) {
-                    dst.put(halfToFloat(src.getShort()));
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < count; i++) {
-                    dst.put(Float.intBitsToFloat((src.getShort() & 0xffff) << 16));
-                }
-            }
+            dst.put(out);
         }
+        src.position(src.position() + count * bytes);
     }
 
     /** Reads {@code count} floats from {@code src} and writes them in this type to {@code dst} (little-endian). */
     public void encode(FloatBuffer src, ByteBuffer dst, int count) {
-        switch (this) {
-            case F32 -> {
-                for (int i = 0; i < count; i++) {
-                    dst.putFloat(src.get());
-                }
+        ByteBuffer out = dst.slice().order(ByteOrder.LITTLE_ENDIAN).limit(count * bytes);
+        if (this == F32) {
+            out.asFloatBuffer().put(src.slice().limit(count));
+        } else {
+            float[] values = new float[count];
+            src.slice().get(values);
+            short[] narrow = new short[count];
+            for (int i = 0; i < count; i++) {
+                narrow[i] = this == BF16 ? floatToBfloat16(values[i]) : floatToHalf(values[i]);
             }
-            case F16 -> {
-                for (int i = 0; i < count; i++) {
-                    dst.putShort(floatToHalf(src.get()));
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < count; i++) {
-                    dst.putShort(floatToBfloat16(src.get()));
-                }
-            }
+            out.asShortBuffer().put(narrow);
         }
+        src.position(src.position() + count);
+        dst.position(dst.position() + count * bytes);
     }
 
     /** IEEE 754 binary16 to binary32; exact for every value, NaN payloads kept. */

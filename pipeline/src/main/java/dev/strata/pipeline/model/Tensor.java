@@ -127,9 +127,14 @@ public final class Tensor {
     /** The index of the first NaN or infinite element, or -1 when every element is finite. */
     public int firstNonFinite() {
         FloatBuffer f = floats();
-        for (int i = 0, n = f.limit(); i < n; i++) {
-            if (!Float.isFinite(f.get(i))) {
-                return i;
+        float[] chunk = new float[Math.min(f.limit(), 1 << 16)];
+        for (int start = 0, n = f.limit(); start < n; start += chunk.length) {
+            int len = Math.min(chunk.length, n - start);
+            f.get(start, chunk, 0, len);
+            for (int i = 0; i < len; i++) {
+                if (!Float.isFinite(chunk[i])) {
+                    return start + i;
+                }
             }
         }
         return -1;

@@ -5,10 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import dev.strata.pipeline.StrataException;
-import dev.strata.pipeline.forward.DecoderLayer;
 import dev.strata.pipeline.forward.ForwardOutput;
 import dev.strata.pipeline.forward.LlamaModel;
 import dev.strata.pipeline.model.LlamaConfig;
+import dev.strata.pipeline.model.LlamaLayout.LayerTensor;
 import dev.strata.pipeline.score.LayerScores.ChannelKind;
 import dev.strata.pipeline.score.LayerScores.ChannelScore;
 import java.util.ArrayList;
@@ -54,9 +54,10 @@ public final class ChannelStats implements ScoreAccumulator<ChannelStats> {
         s.outNorms = new double[s.layers][];
         for (int l = 0; l < s.layers; l++) {
             try (NDManager weights = model.newScope()) {
-                DecoderLayer layer = model.openLayer(l, weights);
-                s.downNorms[l] = columnAbsSums(layer.mlp().down());
-                s.outNorms[l] = columnAbsSums(layer.attention().wo());
+                s.downNorms[l] = columnAbsSums(model.openWeight(l, LayerTensor.DOWN_PROJ, weights));
+            }
+            try (NDManager weights = model.newScope()) {
+                s.outNorms[l] = columnAbsSums(model.openWeight(l, LayerTensor.O_PROJ, weights));
             }
         }
         return s;

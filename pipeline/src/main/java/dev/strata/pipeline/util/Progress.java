@@ -19,6 +19,9 @@ public final class Progress {
     private long tokens;
     private long lastLog = start;
     private String note;
+    /** Whether the last step logs its line even when the stage was quick; see {@link #ofLongOnly}. */
+    private boolean finalLineAlways = true;
+    private boolean logged;
 
     /**
      * @param stage what is running, e.g. "ppl"
@@ -29,6 +32,16 @@ public final class Progress {
         this.stage = stage;
         this.total = total;
         this.unit = unit;
+    }
+
+    /**
+     * Progress that logs only when the stage runs past the interval (then to its end): for work that is quick at
+     * most sizes and long at some (a pass streamed a layer at a time), so quick ones add no lines.
+     */
+    public static Progress ofLongOnly(String stage, long total, String unit) {
+        Progress p = new Progress(stage, total, unit);
+        p.finalLineAlways = false;
+        return p;
     }
 
     /** Records {@code steps} more steps covering {@code newTokens} tokens. */
@@ -42,8 +55,9 @@ public final class Progress {
         done += steps;
         tokens += newTokens;
         long now = System.nanoTime();
-        if (now - lastLog >= INTERVAL_NANOS || done >= total) {
+        if (now - lastLog >= INTERVAL_NANOS || (done >= total && (finalLineAlways || logged))) {
             lastLog = now;
+            logged = true;
             LOG.info(line(now));
         }
     }

@@ -117,7 +117,12 @@ class StreamedModelTest {
         assertEquals(1000, MemoryBudget.parse("1000", "--memory-budget").bytes());
         StrataException bad = assertThrows(StrataException.class, () -> MemoryBudget.parse("six", "--memory-budget"));
         assertEquals("--memory-budget: 'six' is not a size (expected e.g. 6g, 512m or 6GiB)", bad.getMessage());
-        assertTrue(MemoryBudget.ofThisJvm().bytes() > 0);
+        assertEquals(MemoryBudget.directMemoryLimit() / 4 * 3, MemoryBudget.ofThisJvm().bytes());
+        MemoryBudget above = new MemoryBudget(MemoryBudget.directMemoryLimit() + 1, "--memory-budget X");
+        StrataException over = assertThrows(StrataException.class,
+                () -> LlamaModel.open(TinyModels.STORIES, Device.cpu(), above));
+        assertTrue(over.getMessage().startsWith("--memory-budget X: ") && over.getMessage().contains(
+                "is above this JVM's direct-memory limit"), over.getMessage());
     }
 
     private static void assertClose(String what, NDArray expected, NDArray actual) {
