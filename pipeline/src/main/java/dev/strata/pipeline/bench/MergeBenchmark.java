@@ -1,6 +1,7 @@
 package dev.strata.pipeline.bench;
 
 import dev.strata.pipeline.model.Checkpoint;
+import dev.strata.pipeline.model.ModelWeights;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.Tensor;
 import dev.strata.pipeline.surgery.ChannelChoice;
@@ -42,7 +43,7 @@ public final class MergeBenchmark {
             long start = System.nanoTime();
             ChannelChoice choice = ChannelChoice.come(0.3, 0.2, a, b);
             LayerWeights merged = ConcatMerge.merge(config, first, LayerWeights.of(model, 1), choice);
-            Checkpoint result = LayerSurgery.replacePair(model, 0, merged);
+            ModelWeights result = LayerSurgery.replacePair(model, 0, merged);
             merge[i] = (System.nanoTime() - start) / 1e9;
             if (result.config().numLayers() != 1) {
                 throw new IllegalStateException("the merge did not remove a layer");

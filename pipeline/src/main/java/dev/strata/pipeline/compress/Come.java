@@ -1,6 +1,6 @@
 package dev.strata.pipeline.compress;
 
-import dev.strata.pipeline.model.Checkpoint;
+import dev.strata.pipeline.model.ModelWeights;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.score.LayerScores;
 import dev.strata.pipeline.settings.Param;
@@ -116,7 +116,7 @@ public final class Come implements CompressionMethod {
         long start = System.nanoTime();
         LayerScores scores = step == 1 ? run.originalScores()
                 : run.scores(stepName(step - 1), before.address(), step - 1, merger.pairMetric().needsPplDrop());
-        Checkpoint model = run.read(before.address());
+        ModelWeights model = run.open(before.address());
         ComeMerger.Result merged = merger.step(model, scores, before.plan());
         MergeStep m = merged.step();
         LOG.info("merge step {}/{}: layers {} + {} (original {} + {}) by {} {}, r_a {}: {} -> {} layers in {} s", step,

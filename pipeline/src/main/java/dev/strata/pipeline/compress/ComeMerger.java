@@ -1,7 +1,7 @@
 package dev.strata.pipeline.compress;
 
 import dev.strata.pipeline.StrataException;
-import dev.strata.pipeline.model.Checkpoint;
+import dev.strata.pipeline.model.ModelWeights;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.score.LayerScores;
 import dev.strata.pipeline.score.LayerScores.ChannelKind;
@@ -24,7 +24,7 @@ public record ComeMerger(PairMetric pairMetric, boolean noRemerge) {
     public static final String METHOD = "come";
 
     /** The merged model and the plan that describes it. */
-    public record Result(Checkpoint model, Plan plan, MergeStep step) {
+    public record Result(ModelWeights model, Plan plan, MergeStep step) {
     }
 
     /** The index j of the pair (j, j+1) to merge next. */
@@ -54,7 +54,7 @@ public record ComeMerger(PairMetric pairMetric, boolean noRemerge) {
     }
 
     /** Merges the chosen pair of {@code model}, whose scores are {@code scores} and whose plan is {@code plan}. */
-    public Result step(Checkpoint model, LayerScores scores, Plan plan) {
+    public Result step(ModelWeights model, LayerScores scores, Plan plan) {
         LlamaConfig c = model.config();
         if (plan.layers().size() != c.numLayers()) {
             throw new StrataException("the plan describes " + plan.layers().size() + " layers but the model has "

@@ -3,7 +3,7 @@ package dev.strata.pipeline.compress;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.strata.pipeline.model.Checkpoint;
+import dev.strata.pipeline.model.ModelWeights;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.settings.Param;
 import dev.strata.pipeline.settings.Params;
@@ -119,7 +119,7 @@ public final class Streamline implements CompressionMethod {
         LlamaConfig config = run.config();
         LayerBlock block = LayerBlock.mostAlike(run.originalScores(), config.numLayers(), length,
                 s.name(SizeTarget.LAYERS));
-        Checkpoint original = run.read(run.original().address());
+        ModelWeights original = run.open(run.original().address());
         LayerWeights initial = kind.isTrained() ? kind.initial(LayerWeights.of(original, block.start())) : null;
         ObjectNode step = JsonNodeFactory.instance.objectNode();
         step.put("start", block.start());

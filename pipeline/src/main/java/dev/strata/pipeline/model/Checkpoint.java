@@ -40,6 +40,23 @@ public record Checkpoint(LlamaConfig config, Map<String, Tensor> tensors, Map<St
     }
 
     @Override
+    public Tensor load(String name) {
+        return tensor(name);
+    }
+
+    /** A model's weights loaded: every tensor in memory (a checkpoint is returned as it is). */
+    public static Checkpoint of(ModelWeights model) {
+        if (model instanceof Checkpoint c) {
+            return c;
+        }
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (String name : model.names()) {
+            tensors.put(name, model.load(name));
+        }
+        return new Checkpoint(model.config(), tensors, model.assets());
+    }
+
+    @Override
     public TensorStream stream(String name) {
         return TensorStream.of(tensor(name));
     }

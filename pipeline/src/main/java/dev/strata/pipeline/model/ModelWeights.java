@@ -20,6 +20,9 @@ public interface ModelWeights {
     /** A tensor as a stream of its values in its storage type (read once). */
     TensorStream stream(String name);
 
+    /** A tensor loaded whole (widened to F32). */
+    Tensor load(String name);
+
     /** Every tensor as a stream, in the layout's order. */
     default List<TensorStream> streams() {
         return names().stream().map(this::stream).toList();

@@ -55,6 +55,7 @@ public final class StoredWeights implements ModelWeights {
      * A tensor read whole, refused when it holds a NaN or an infinity: such weights would load and run, and surface
      * only as NaN perplexities and scores (half-precision values are widened exactly, so theirs are seen too).
      */
+    @Override
     public Tensor load(String name) {
         Safetensors.Header header = headers.get(name);
         Tensor t = Safetensors.read(header, List.of(entry(name))).get(name);

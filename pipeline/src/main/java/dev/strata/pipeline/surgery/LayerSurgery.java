@@ -51,16 +51,16 @@ public final class LayerSurgery {
         return new Checkpoint(config, tensors, checkpoint.assets());
     }
 
-    /** The checkpoint with layers {@code a} and {@code a + 1} replaced by {@code merged}. */
-    public static Checkpoint replacePair(Checkpoint checkpoint, int a, LayerWeights merged) {
-        int n = checkpoint.config().numLayers();
+    /** The model with layers {@code a} and {@code a + 1} replaced by {@code merged} (a view, as {@link #remove}). */
+    public static ModelWeights replacePair(ModelWeights model, int a, LayerWeights merged) {
+        int n = model.config().numLayers();
         if (a < 0 || a + 1 >= n) {
             throw new StrataException("no adjacent pair (" + a + ", " + (a + 1) + ") in a model with layers 0.." + (n - 1));
         }
-        List<LayerWeights> layers = new ArrayList<>(layers(checkpoint));
-        layers.set(a, merged);
+        List<LayerAssembly.Layer> layers = kept(n);
+        layers.set(a, new LayerAssembly.Made(merged));
         layers.remove(a + 1);
-        return withLayers(checkpoint, layers);
+        return new LayerAssembly(model, layers);
     }
 
     /**
@@ -78,24 +78,29 @@ public final class LayerSurgery {
         if (set.size() >= n) {
             throw new StrataException("cannot remove " + set.size() + " of " + n + " layers: at least one must stay");
         }
-        return new LayerSelection(model, IntStream.range(0, n).filter(l -> !set.contains(l)).boxed().toList());
+        return LayerAssembly.keeping(model, IntStream.range(0, n).filter(l -> !set.contains(l)).boxed().toList());
     }
 
     /**
-     * The checkpoint with the {@code length} layers from {@code start} replaced by {@code replacement}, or only
-     * removed when it is null.
+     * The model with the {@code length} layers from {@code start} replaced by {@code replacement}, or only removed when
+     * it is null (a view, as {@link #remove}).
      */
-    public static Checkpoint replaceBlock(Checkpoint checkpoint, int start, int length, LayerWeights replacement) {
-        int n = checkpoint.config().numLayers();
+    public static ModelWeights replaceBlock(ModelWeights model, int start, int length, LayerWeights replacement) {
+        int n = model.config().numLayers();
         if (start < 0 || length < 1 || start + length > n) {
             throw new StrataException("no block of " + length + " layer(s) from " + start + " in a model with layers 0.."
                     + (n - 1));
         }
-        List<LayerWeights> layers = new ArrayList<>(layers(checkpoint));
+        List<LayerAssembly.Layer> layers = kept(n);
         layers.subList(start, start + length).clear();
         if (replacement != null) {
-            layers.add(start, replacement);
+            layers.add(start, new LayerAssembly.Made(replacement));
         }
-        return withLayers(checkpoint, layers);
+        return new LayerAssembly(model, layers);
+    }
+
+    private static List<LayerAssembly.Layer> kept(int n) {
+        return IntStream.range(0, n).<LayerAssembly.Layer>mapToObj(LayerAssembly.Kept::new)
+                .collect(java.util.stream.Collectors.toCollection(ArrayList::new));
     }
 }

@@ -1,7 +1,7 @@
 package dev.strata.pipeline.surgery;
 
 import dev.strata.pipeline.StrataException;
-import dev.strata.pipeline.model.Checkpoint;
+import dev.strata.pipeline.model.ModelWeights;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.LlamaLayout.LayerTensor;
 import dev.strata.pipeline.model.Tensor;
@@ -16,15 +16,15 @@ public record LayerWeights(Map<LayerTensor, Tensor> tensors) {
         tensors = java.util.Collections.unmodifiableMap(new EnumMap<>(tensors));
     }
 
-    /** Layer {@code layer} of a checkpoint. */
-    public static LayerWeights of(Checkpoint checkpoint, int layer) {
-        int layers = checkpoint.config().numLayers();
+    /** Layer {@code layer} of a model, loaded (its nine tensors only, whatever the model's size). */
+    public static LayerWeights of(ModelWeights model, int layer) {
+        int layers = model.config().numLayers();
         if (layer < 0 || layer >= layers) {
             throw new StrataException("layer " + layer + " does not exist (the model has layers 0.." + (layers - 1) + ")");
         }
         Map<LayerTensor, Tensor> out = new EnumMap<>(LayerTensor.class);
         for (LayerTensor t : LayerTensor.values()) {
-            out.put(t, checkpoint.tensor(t.name(layer)));
+            out.put(t, model.load(t.name(layer)));
         }
         return new LayerWeights(out);
     }

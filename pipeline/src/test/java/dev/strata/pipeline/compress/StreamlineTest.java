@@ -77,7 +77,7 @@ class StreamlineTest {
         Checkpoint original = ModelFolder.read(TinyModels.STORIES);
         int start = 1;
         LayerWeights first = LayerWeights.of(original, start);
-        Checkpoint replaced = LayerSurgery.replaceBlock(original, start, 2, Replacement.FFN.initial(first));
+        Checkpoint replaced = Checkpoint.of(LayerSurgery.replaceBlock(original, start, 2, Replacement.FFN.initial(first)));
         LlamaConfig c = replaced.config();
         assertEquals(4, c.numLayers());
         for (LayerTensor t : new LayerTensor[] {LayerTensor.Q_PROJ, LayerTensor.K_PROJ, LayerTensor.V_PROJ,

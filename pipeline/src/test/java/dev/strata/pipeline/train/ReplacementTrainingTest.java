@@ -69,8 +69,8 @@ class ReplacementTrainingTest {
     @Test
     void anFfnReplacementLearnsTheBlockWhileItsAttentionStaysZero() throws Exception {
         Checkpoint original = ModelFolder.read(TinyModels.STORIES);
-        Checkpoint pruned = LayerSurgery.replaceBlock(original, START, 2,
-                Replacement.FFN.initial(LayerWeights.of(original, START)));
+        Checkpoint pruned = Checkpoint.of(LayerSurgery.replaceBlock(original, START, 2,
+                Replacement.FFN.initial(LayerWeights.of(original, START))));
         try (LlamaModel teacher = LlamaModel.fromCheckpoint(original, Device.cpu());
                 LlamaModel student = LlamaModel.fromCheckpoint(pruned, Device.cpu())) {
             List<TokenWindow> windows = TinyModels.storyWindows(teacher.config(), 16, 64);
@@ -91,8 +91,8 @@ class ReplacementTrainingTest {
     @Test
     void endToEndDistillationTrainsAnFfnReplacementsMlpAloneAndEveryOtherLayerWhole() throws Exception {
         Checkpoint original = ModelFolder.read(TinyModels.STORIES);
-        Checkpoint pruned = LayerSurgery.replaceBlock(original, START, 2,
-                Replacement.FFN.initial(LayerWeights.of(original, START)));
+        Checkpoint pruned = Checkpoint.of(LayerSurgery.replaceBlock(original, START, 2,
+                Replacement.FFN.initial(LayerWeights.of(original, START))));
         try (LlamaModel teacher = LlamaModel.fromCheckpoint(original, Device.cpu());
                 LlamaModel student = LlamaModel.fromCheckpoint(pruned, Device.cpu())) {
             List<TokenWindow> windows = TinyModels.storyWindows(teacher.config(), 8, 64);
@@ -117,8 +117,8 @@ class ReplacementTrainingTest {
     @Test
     void theLanguageModelLossTrainsOnlyTheReplacement() throws Exception {
         Checkpoint original = ModelFolder.read(TinyModels.STORIES);
-        Checkpoint pruned = LayerSurgery.replaceBlock(original, START, 2,
-                Replacement.LAYER.initial(LayerWeights.of(original, START)));
+        Checkpoint pruned = Checkpoint.of(LayerSurgery.replaceBlock(original, START, 2,
+                Replacement.LAYER.initial(LayerWeights.of(original, START))));
         try (LlamaModel student = LlamaModel.fromCheckpoint(pruned, Device.cpu())) {
             List<TokenWindow> windows = TinyModels.storyWindows(student.config(), 16, 64);
             TrainSettings s = new TrainSettings(2e-3, 2e-4, 1e-3, 5, 3, 4);
