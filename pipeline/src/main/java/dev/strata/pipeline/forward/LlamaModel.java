@@ -169,11 +169,28 @@ public final class LlamaModel implements AutoCloseable {
         }
         List<Integer> kept = new ArrayList<>(storedLayers);
         kept.remove(layer);
-        if (kept.isEmpty()) {
+        return streamedView(kept);
+    }
+
+    /** This model's first {@code end} decoder layers (a view sharing the weights, held or streamed). */
+    public LlamaModel firstLayers(int end) {
+        int n = config.numLayers();
+        if (end < 1 || end > n) {
+            throw new StrataException("a model of " + n + " layers has no first " + end + " layers");
+        }
+        if (streamed == null) {
+            return withLayers(layers.subList(0, end));
+        }
+        return streamedView(storedLayers.subList(0, end));
+    }
+
+    /** A streamed model running the stored layers {@code stored}, sharing this one's reader and small weights. */
+    private LlamaModel streamedView(List<Integer> stored) {
+        if (stored.isEmpty()) {
             throw new StrataException("a model needs at least one decoder layer");
         }
-        return new LlamaModel(config.withNumLayers(kept.size()), manager, false, null, List.of(), null, streamed, kept,
-                finalNorm, rope, assets);
+        return new LlamaModel(config.withNumLayers(stored.size()), manager, false, null, List.of(), null, streamed,
+                stored, finalNorm, rope, assets);
     }
 
     /** True when the weights stay in their files and each pass reads them a layer at a time. */

@@ -31,7 +31,7 @@ public final class LayerDistillation {
      */
     public static TrainedLayer train(LlamaModel teacher, DecoderLayer init, TrainableLayers.Part part, int start, int end,
             Supplier<Iterator<TokenWindow>> epoch, TrainSettings s, int totalSteps, String stage) {
-        int layers = teacher.layers().size();
+        int layers = teacher.config().numLayers();
         if (start < 0 || end <= start || end > layers) {
             throw new StrataException("teacher layers [" + start + ", " + end + ") are not a group of the teacher's "
                     + layers + " layers");
@@ -40,7 +40,7 @@ public final class LayerDistillation {
         try {
             DecoderLayer layer = TrainableLayers.copy(init, weights, part);
             AdamW adam = new AdamW(TrainableLayers.parameters(layer, part), s, totalSteps);
-            LlamaModel prefix = teacher.withLayers(teacher.layers().subList(0, end));
+            LlamaModel prefix = teacher.firstLayers(end);
             TrainingLosses losses = TrainingLoop.run(epoch, s, totalSteps, stage, batch -> {
                 try (NDManager scope = weights.newSubManager()) {
                     NDArray tokens = teacher.tokens(scope, batch.stream().map(TokenWindow::tokens).toList());

@@ -119,9 +119,9 @@ public final class ModelDistillation {
                 throw new StrataException("group ends must ascend from 1, got " + java.util.Arrays.toString(groupEnds));
             }
         }
-        if (groupEnds[n - 1] != teacher.layers().size()) {
+        if (groupEnds[n - 1] != teacher.config().numLayers()) {
             throw new StrataException("the plan covers " + groupEnds[n - 1] + " teacher layers but the teacher has "
-                    + teacher.layers().size());
+                    + teacher.config().numLayers());
         }
     }
 }
