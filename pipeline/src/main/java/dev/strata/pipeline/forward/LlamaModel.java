@@ -107,7 +107,7 @@ public final class LlamaModel implements AutoCloseable {
         try {
             StreamedWeights weights = new StreamedWeights(stored, budget, headBlockBytes);
             RmsNorm finalNorm = new RmsNorm(weights.resident(manager, LlamaLayout.FINAL_NORM), (float) c.rmsNormEps());
-            Rope rope = new Rope(manager, c.headDim(), c.maxPositions(), c.ropeTheta());
+            Rope rope = Rope.of(manager, c);
             List<Integer> all = java.util.stream.IntStream.range(0, c.numLayers()).boxed().toList();
             return new LlamaModel(c, manager, true, null, List.of(), null, weights, all, finalNorm, rope,
                     stored.assets());
@@ -130,7 +130,7 @@ public final class LlamaModel implements AutoCloseable {
             }
             RmsNorm finalNorm = new RmsNorm(array(manager, checkpoint.tensor(LlamaLayout.FINAL_NORM)), (float) c.rmsNormEps());
             NDArray lmHead = c.tieWordEmbeddings() ? embeddings : array(manager, checkpoint.tensor(LlamaLayout.LM_HEAD));
-            Rope rope = new Rope(manager, c.headDim(), c.maxPositions(), c.ropeTheta());
+            Rope rope = Rope.of(manager, c);
             return new LlamaModel(c, manager, true, embeddings, layers, lmHead, null, List.of(), finalNorm, rope,
                     checkpoint.assets());
         } catch (RuntimeException ex) {
@@ -368,6 +368,20 @@ public final class LlamaModel implements AutoCloseable {
             throw new StrataException("sequence of " + seq + " tokens is longer than max_position_embeddings "
                     + config.maxPositions() + " of " + config.source());
         }
+        checkWindow(seq);
+    }
+
+    /**
+     * Mistral's sliding window: attention here sees the whole sequence, which is what the window gives only while the
+     * sequence fits in it; a longer one is refused rather than computed differently.
+     */
+    private void checkWindow(long positions) {
+        int window = config.slidingWindow();
+        if (window > 0 && positions > window) {
+            throw new StrataException(config.source() + ": sliding_window " + window + " is shorter than the "
+                    + positions + " positions of the sequence; Strata's attention is exact only where the window "
+                    + "covers the sequence: use at most " + window + " tokens (--seq-len)");
+        }
     }
 
     private void checkPacking(NDArray tokens, NDArray positions, NDArray mask) {
@@ -382,6 +396,11 @@ public final class LlamaModel implements AutoCloseable {
             throw new StrataException("mask must be [1 or " + batch + ", " + seq + ", " + seq + "], got " + m);
         }
         checkRange(positions, config.maxPositions(), "position", "max_position_embeddings of " + config.source());
+        if (config.slidingWindow() > 0) {
+            try (NDArray highest = positions.max()) {
+                checkWindow(highest.getLong() + 1);
+            }
+        }
     }
 
     /** Every value of {@code ids} must lie in 0 .. limit-1. */

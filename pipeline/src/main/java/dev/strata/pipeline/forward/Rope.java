@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import ai.djl.ndarray.types.Shape;
+import dev.strata.pipeline.model.LlamaConfig;
+import dev.strata.pipeline.model.RopeScaling;
 
 /**
  * Rotary position embeddings in the Hugging Face convention: channel i rotates with channel i + headDim/2 by
@@ -16,14 +18,35 @@ public final class Rope {
     private final NDArray sin;
     private final int half;
 
-    /** Tables for positions 0 .. maxPositions-1, created in {@code manager}. */
+    /** Plain RoPE tables for positions 0 .. maxPositions-1, created in {@code manager}. */
     public Rope(NDManager manager, int headDim, int maxPositions, double theta) {
-        half = headDim / 2;
+        this(manager, inverseFrequencies(headDim, theta), maxPositions);
+    }
+
+    /** The tables of a model's config: its head size, context, theta and rope scaling (Llama 3.1's "llama3"). */
+    public static Rope of(NDManager manager, LlamaConfig config) {
+        double[] inverse = inverseFrequencies(config.headDim(), config.ropeTheta());
+        RopeScaling scaling = config.ropeScaling();
+        return new Rope(manager, scaling == null ? inverse : scaling.apply(inverse), config.maxPositions());
+    }
+
+    /** 1 / theta^(2i / headDim) for i below headDim / 2. */
+    static double[] inverseFrequencies(int headDim, double theta) {
+        double[] inverse = new double[headDim / 2];
+        for (int i = 0; i < inverse.length; i++) {
+            inverse[i] = Math.pow(theta, -2.0 * i / headDim);
+        }
+        return inverse;
+    }
+
+    private Rope(NDManager manager, double[] inverse, int maxPositions) {
+        half = inverse.length;
+        int headDim = 2 * half;
         float[] c = new float[maxPositions * headDim];
         float[] s = new float[maxPositions * headDim];
         for (int pos = 0; pos < maxPositions; pos++) {
             for (int i = 0; i < half; i++) {
-                double angle = pos * Math.pow(theta, -2.0 * i / headDim);
+                double angle = pos * inverse[i];
                 c[pos * headDim + i] = c[pos * headDim + i + half] = (float) Math.cos(angle);
                 s[pos * headDim + i] = s[pos * headDim + i + half] = (float) Math.sin(angle);
             }

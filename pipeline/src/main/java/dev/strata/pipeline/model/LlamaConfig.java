@@ -15,7 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A validated Hugging Face Llama config.json. The original JSON is kept so that writing a model back
+ * A validated Hugging Face config.json of a Llama-architecture model: Llama 1-3.x (rope_scaling "llama3" included) and
+ * Mistral (model_type "mistral", whose sliding window is exact where it covers the sequence). The original JSON is kept so that writing a model back
  * preserves every key Strata does not interpret; only the keys a surgery changes are updated.
  * Defaults follow transformers' LlamaConfig.
  */
@@ -38,25 +39,34 @@ public final class LlamaConfig {
     private final int bosTokenId;
     private final List<Integer> eosTokenIds;
     private final DType dtype;
+    private final RopeScaling ropeScaling;
+    /** Mistral's attention window in tokens, or 0 for none. */
+    private final int slidingWindow;
+
+    /** The model types read, with their architecture class names. */
+    private static final java.util.Map<String, String> ARCHITECTURES = java.util.Map.of("llama", "LlamaForCausalLM",
+            "mistral", "MistralForCausalLM");
 
     private LlamaConfig(ObjectNode json, String source) {
         this.json = json;
         this.source = source;
-        require(textOrNull("model_type") != null, "missing 'model_type' (expected \"llama\")");
+        require(textOrNull("model_type") != null, "missing 'model_type' (expected \"llama\" or \"mistral\")");
         String modelType = textOrNull("model_type");
-        require("llama".equals(modelType), "model_type '" + modelType + "' is not supported (expected \"llama\")");
+        require(ARCHITECTURES.containsKey(modelType), "model_type '" + modelType + "' is not supported (expected "
+                + "\"llama\" or \"mistral\")");
         JsonNode architectures = json.get("architectures");
         if (architectures != null && !architectures.isNull()) {
-            boolean llama = false;
+            boolean known = false;
             for (JsonNode a : architectures) {
-                llama |= "LlamaForCausalLM".equals(a.asText());
+                known |= ARCHITECTURES.get(modelType).equals(a.asText());
             }
-            require(llama, "architectures " + architectures + " is not supported (expected [\"LlamaForCausalLM\"])");
+            require(known, "architectures " + architectures + " is not supported for model_type '" + modelType
+                    + "' (expected [\"" + ARCHITECTURES.get(modelType) + "\"])");
         }
         String act = json.has("hidden_act") ? json.get("hidden_act").asText() : "silu";
         require(act.equals("silu"), "hidden_act '" + act + "' is not supported (expected \"silu\")");
-        JsonNode scaling = json.get("rope_scaling");
-        require(scaling == null || scaling.isNull(), "rope_scaling " + scaling + " is not supported (only plain RoPE: null)");
+        ropeScaling = ropeScaling(json.get("rope_scaling"));
+        slidingWindow = json.hasNonNull("sliding_window") ? positiveInt("sliding_window", null) : 0;
         require(!bool("attention_bias", false), "attention_bias true is not supported (Llama has none)");
         require(!bool("mlp_bias", false), "mlp_bias true is not supported (Llama has none)");
 
@@ -90,6 +100,27 @@ public final class LlamaConfig {
         }
         String dtypeName = textOrNull("torch_dtype") != null ? textOrNull("torch_dtype") : textOrNull("dtype");
         dtype = dtypeName == null ? DType.F32 : DType.fromTorchName(dtypeName, source);
+    }
+
+    /** rope_scaling: null (plain RoPE) or Llama 3.1's "llama3"; any other kind is refused, naming the key. */
+    private RopeScaling ropeScaling(JsonNode scaling) {
+        if (scaling == null || scaling.isNull()) {
+            return null;
+        }
+        require(scaling.isObject(), "rope_scaling must be an object or null, got " + scaling);
+        JsonNode kind = scaling.hasNonNull("rope_type") ? scaling.get("rope_type") : scaling.get("type");
+        require(kind != null && "llama3".equals(kind.asText()), "rope_scaling type " + kind + " is not supported "
+                + "(expected \"llama3\", or rope_scaling null)");
+        double[] v = new double[4];
+        String[] keys = {"factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"};
+        for (int i = 0; i < keys.length; i++) {
+            JsonNode n = scaling.get(keys[i]);
+            require(n != null && n.isNumber() && n.asDouble() > 0, "rope_scaling." + keys[i]
+                    + " must be a positive number, got " + n);
+            v[i] = n.asDouble();
+        }
+        require(v[2] > v[1], "rope_scaling.high_freq_factor " + v[2] + " must exceed low_freq_factor " + v[1]);
+        return new RopeScaling(v[0], v[1], v[2], (int) v[3]);
     }
 
     /** Parses and validates config JSON; {@code source} names the file in error messages. */
@@ -185,6 +216,16 @@ public final class LlamaConfig {
 
     public double rmsNormEps() {
         return rmsNormEps;
+    }
+
+    /** Llama 3.1's rope scaling, or null for plain RoPE. */
+    public RopeScaling ropeScaling() {
+        return ropeScaling;
+    }
+
+    /** Mistral's sliding attention window in tokens, or 0 when attention sees the whole sequence. */
+    public int slidingWindow() {
+        return slidingWindow;
     }
 
     public double ropeTheta() {
@@ -341,6 +382,23 @@ public final class LlamaConfig {
 
         public Builder tieWordEmbeddings(boolean v) {
             json.put("tie_word_embeddings", v);
+            return this;
+        }
+
+        /** Mistral's sliding window (model_type "mistral"). */
+        public Builder mistral(int slidingWindow) {
+            json.putArray("architectures").add("MistralForCausalLM");
+            json.put("model_type", "mistral");
+            json.put("sliding_window", slidingWindow);
+            return this;
+        }
+
+        /** Llama 3.1's rope scaling. */
+        public Builder ropeScaling(RopeScaling r) {
+            ObjectNode scaling = json.putObject("rope_scaling");
+            scaling.put("rope_type", "llama3").put("factor", r.factor()).put("low_freq_factor", r.lowFreqFactor())
+                    .put("high_freq_factor", r.highFreqFactor())
+                    .put("original_max_position_embeddings", r.originalMaxPositions());
             return this;
         }
 

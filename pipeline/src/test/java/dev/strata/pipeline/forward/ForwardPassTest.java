@@ -8,6 +8,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.strata.pipeline.model.Checkpoint;
 import dev.strata.pipeline.model.DType;
+import dev.strata.pipeline.model.LlamaConfig;
+import dev.strata.pipeline.model.RopeScaling;
 import dev.strata.pipeline.model.ModelFolder;
 import dev.strata.pipeline.testing.Llama2cReader;
 import dev.strata.pipeline.testing.ReferenceLlama;
@@ -27,6 +29,32 @@ class ForwardPassTest {
         Checkpoint cp = TinyModels.random(TinyModels.config(3, kvHeads, tied), 42 + kvHeads, DType.F32);
         int[][] batch = randomTokens(3, 17, cp.config().vocabSize(), 7);
         compare(cp, new ReferenceLlama(cp, false), batch);
+    }
+
+    @Test
+    void llama3RopeScalingMatchesReference() {
+        // original context 64: the first frequency pair is kept, the second interpolated, the last two slowed 8x
+        LlamaConfig config = LlamaConfig.builder().hiddenSize(32).intermediateSize(48).numLayers(2).numHeads(4)
+                .numKvHeads(2).vocabSize(61).maxPositions(256).rmsNormEps(1e-5).ropeTheta(10000)
+                .ropeScaling(new RopeScaling(8, 1, 4, 64)).build();
+        Checkpoint cp = TinyModels.random(config, 5, DType.F32);
+        compare(cp, new ReferenceLlama(cp, false), randomTokens(2, 200, config.vocabSize(), 9));
+    }
+
+    @Test
+    void mistralWithAWindowCoveringTheSequenceMatchesReferenceAndALongerSequenceIsRefused() {
+        LlamaConfig config = LlamaConfig.builder().hiddenSize(32).intermediateSize(48).numLayers(2).numHeads(4)
+                .numKvHeads(1).vocabSize(61).maxPositions(64).rmsNormEps(1e-5).ropeTheta(1e6).mistral(16).build();
+        Checkpoint cp = TinyModels.random(config, 6, DType.F32);
+        compare(cp, new ReferenceLlama(cp, false), randomTokens(2, 16, config.vocabSize(), 4));
+        try (LlamaModel model = LlamaModel.fromCheckpoint(cp, Device.cpu()); NDManager scope = model.newScope()) {
+            dev.strata.pipeline.StrataException ex = org.junit.jupiter.api.Assertions.assertThrows(
+                    dev.strata.pipeline.StrataException.class, () -> model.logits(model.tokens(scope, new long[][] {
+                        java.util.stream.LongStream.range(0, 17).toArray()})));
+            assertEquals("config: sliding_window 16 is shorter than the 17 positions of the sequence; Strata's "
+                    + "attention is exact only where the window covers the sequence: use at most 16 tokens (--seq-len)",
+                    ex.getMessage());
+        }
     }
 
     @Test

@@ -138,12 +138,17 @@ class ModelFolderTest {
 
     @Test
     void unsupportedArchitectureAndSettings() throws Exception {
-        assertConfigError(c -> c.put("model_type", "gpt2"), "model_type 'gpt2' is not supported (expected \"llama\")");
-        assertConfigError(c -> c.remove("model_type"), "missing 'model_type' (expected \"llama\")");
-        assertConfigError(c -> c.putArray("architectures").add("MistralForCausalLM"),
-                "architectures [\"MistralForCausalLM\"] is not supported (expected [\"LlamaForCausalLM\"])");
+        assertConfigError(c -> c.put("model_type", "gpt2"), "model_type 'gpt2' is not supported (expected \"llama\" or \"mistral\")");
+        assertConfigError(c -> c.remove("model_type"), "missing 'model_type' (expected \"llama\" or \"mistral\")");
+        assertConfigError(c -> c.put("model_type", "qwen3"),
+                "model_type 'qwen3' is not supported (expected \"llama\" or \"mistral\")");
+        assertConfigError(c -> c.putArray("architectures").add("MistralForCausalLM"), "architectures "
+                + "[\"MistralForCausalLM\"] is not supported for model_type 'llama' (expected [\"LlamaForCausalLM\"])");
         assertConfigError(c -> c.putObject("rope_scaling").put("type", "linear").put("factor", 2.0),
-                "rope_scaling {\"type\":\"linear\",\"factor\":2.0} is not supported (only plain RoPE: null)");
+                "rope_scaling type \"linear\" is not supported (expected \"llama3\", or rope_scaling null)");
+        assertConfigError(c -> c.putObject("rope_scaling").put("rope_type", "llama3").put("factor", 8.0),
+                "rope_scaling.low_freq_factor must be a positive number, got null");
+        assertConfigError(c -> c.put("sliding_window", 0), "'sliding_window' must be a positive integer, got 0");
         assertConfigError(c -> c.put("hidden_size", "64"), "'hidden_size' must be a positive integer, got \"64\"");
         assertConfigError(c -> c.remove("vocab_size"), "missing required key 'vocab_size'");
         assertConfigError(c -> c.put("num_key_value_heads", 3),

@@ -18,7 +18,8 @@ public final class ReferenceLlama {
     private final int hd;
     private final int vocab;
     private final double eps;
-    private final double theta;
+    /** The rotary frequency of each channel pair: theta^(-2i/d), scaled as Llama 3.1 scales them. */
+    private final double[] frequency;
     private final boolean interleavedRope;
     private final double[][] embed;
     private final double[][] head;
@@ -42,7 +43,7 @@ public final class ReferenceLlama {
         hd = c.headDim();
         vocab = c.vocabSize();
         eps = c.rmsNormEps();
-        theta = c.ropeTheta();
+        frequency = frequencies(c);
         this.interleavedRope = interleavedRope;
         embed = matrix(cp, LlamaLayout.EMBED);
         head = c.tieWordEmbeddings() ? embed : matrix(cp, LlamaLayout.LM_HEAD);
@@ -153,13 +154,44 @@ public final class ReferenceLlama {
         return new Trace(hidden, attention, mlp, logits);
     }
 
+    /**
+     * theta^(-2i/d) for each channel pair, with rope_scaling "llama3" applied as transformers'
+     * _compute_llama3_parameters writes it (a where() for the low frequencies, then one for the medium band).
+     */
+    private static double[] frequencies(LlamaConfig c) {
+        int half = c.headDim() / 2;
+        double[] inv = new double[half];
+        for (int i = 0; i < half; i++) {
+            inv[i] = 1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / c.headDim());
+        }
+        if (c.ropeScaling() == null) {
+            return inv;
+        }
+        double factor = c.ropeScaling().factor();
+        double low = c.ropeScaling().lowFreqFactor();
+        double high = c.ropeScaling().highFreqFactor();
+        double oldContext = c.ropeScaling().originalMaxPositions();
+        double lowWavelen = oldContext / low;
+        double highWavelen = oldContext / high;
+        double[] scaled = new double[half];
+        for (int i = 0; i < half; i++) {
+            double wavelen = 2 * Math.PI / inv[i];
+            double llama = wavelen > lowWavelen ? inv[i] / factor : inv[i];
+            double smooth = (oldContext / wavelen - low) / (high - low);
+            double smoothed = (1 - smooth) * llama / factor + smooth * llama;
+            boolean medium = !(wavelen < highWavelen) && !(wavelen > lowWavelen);
+            scaled[i] = medium ? smoothed : llama;
+        }
+        return scaled;
+    }
+
     /** Rotary embedding of every head in a projected vector at position {@code pos}. */
     private double[] rotate(double[] vec, int pos) {
         double[] out = vec.clone();
         int half = hd / 2;
         for (int base = 0; base < vec.length; base += hd) {
             for (int i = 0; i < half; i++) {
-                double angle = pos * Math.pow(theta, -2.0 * i / hd);
+                double angle = pos * frequency[i];
                 int a = interleavedRope ? base + 2 * i : base + i;
                 int b = interleavedRope ? base + 2 * i + 1 : base + i + half;
                 out[a] = vec[a] * Math.cos(angle) - vec[b] * Math.sin(angle);
