@@ -3,6 +3,7 @@ package dev.strata.jobs.cli;
 import ai.djl.Device;
 import dev.strata.pipeline.forward.Devices;
 import dev.strata.pipeline.forward.LlamaModel;
+import dev.strata.pipeline.forward.ComputeType;
 import dev.strata.pipeline.forward.MemoryBudget;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -21,6 +22,8 @@ final class ModelOptions {
     }
 
     LlamaModel load() {
-        return LlamaModel.open(model, device(), MemoryBudget.current());
+        Device on = device();
+        return LlamaModel.open(model, on, MemoryBudget.current(),
+                ComputeType.current(on, dev.strata.pipeline.model.ModelFolder.readConfig(model).dtype()));
     }
 }

@@ -5,6 +5,7 @@ import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.compress.Distillation;
 import dev.strata.pipeline.compress.RunParams;
 import dev.strata.pipeline.eval.EvalParams;
+import dev.strata.pipeline.forward.ComputeType;
 import dev.strata.pipeline.forward.MemoryBudget;
 import dev.strata.pipeline.settings.Params;
 import dev.strata.pipeline.tailor.Finetune;
@@ -44,6 +45,13 @@ public final class StrataCli {
                 + "whole, a larger one is streamed from its files a layer at a time; default: 3/4 of the JVM's "
                 + "-XX:MaxDirectMemorySize. Executors read it from spark.strata.memoryBudget.")
     String memoryBudget;
+
+    @Option(names = "--dtype", scope = ScopeType.INHERIT, paramLabel = "TYPE",
+            description = "Floating type. For commands that run a model, what matrix products compute in: f32 or f16 "
+                + "(residual stream, norms, softmax and logits stay f32; bf16 cannot be computed by DJL 0.36); "
+                + "default: the checkpoint's f16 on a GPU, else f32. For synth, how the weights are stored: f32, "
+                + "f16 or bf16 (default: bf16).")
+    String dtype;
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -90,6 +98,9 @@ public final class StrataCli {
         if (memoryBudget != null) {
             MemoryBudget.parse(memoryBudget, "--memory-budget");
             System.setProperty(MemoryBudget.PROPERTY, memoryBudget);
+        }
+        if (dtype != null) {
+            System.setProperty(ComputeType.PROPERTY, dtype);
         }
         if (threads != null) {
             if (threads < 1) {

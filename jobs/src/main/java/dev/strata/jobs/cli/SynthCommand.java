@@ -3,6 +3,7 @@ package dev.strata.jobs.cli;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.bench.ModelShape;
 import dev.strata.pipeline.bench.RandomWeights;
+import dev.strata.pipeline.forward.ComputeType;
 import dev.strata.pipeline.model.DType;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.ModelFolder;
@@ -38,10 +39,6 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--layers", paramLabel = "K", description = "Decoder layers (default: the shape's).")
     Integer layers;
 
-    @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "bf16",
-            description = "Storage type: f32, f16 or bf16 (default: ${DEFAULT-VALUE}).")
-    String dtype;
-
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1234", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -64,7 +61,8 @@ final class SynthCommand implements Callable<Integer> {
         if (numLayers < 1) {
             throw new StrataException("--layers must be at least 1, got " + numLayers);
         }
-        LlamaConfig config = s.config(numLayers).withDtype(storage(dtype));
+        // --dtype is a global option: for synth, the storage type
+        LlamaConfig config = s.config(numLayers).withDtype(storage(System.getProperty(ComputeType.PROPERTY, "bf16")));
         List<TensorStream> weights = RandomWeights.streams(config, seed);
         long bytes = weights.stream().mapToLong(TensorStream::storedBytes).sum();
         ModelFolder.write(config, tokenizerFiles(), weights, out, shardSize, Map.of());

@@ -4,7 +4,9 @@ import ai.djl.Device;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.io.ModelFiles;
 import dev.strata.pipeline.forward.LlamaModel;
+import dev.strata.pipeline.forward.ComputeType;
 import dev.strata.pipeline.forward.MemoryBudget;
+import dev.strata.pipeline.model.ModelFolder;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,6 +26,8 @@ public final class ModelCache {
     public static final int CAPACITY = 2;
     /** The Spark setting that carries --memory-budget to executors. */
     public static final String BUDGET_CONF = "spark.strata.memoryBudget";
+    /** The Spark setting that carries --dtype (the compute type) to executors. */
+    public static final String DTYPE_CONF = "spark.strata.dtype";
     private static int capacity = CAPACITY;
     private static final Logger LOG = LogManager.getLogger(ModelCache.class);
     private static final Map<String, Entry> MODELS = new LinkedHashMap<>(8, 0.75f, true);
@@ -77,7 +81,9 @@ public final class ModelCache {
             Entry entry = MODELS.get(key);
             if (entry == null) {
                 long start = System.nanoTime();
-                entry = new Entry(LlamaModel.open(ModelFiles.local(dir, conf), device, budget()));
+                java.nio.file.Path local = ModelFiles.local(dir, conf);
+                entry = new Entry(LlamaModel.open(local, device, budget(),
+                        compute(device, ModelFolder.readConfig(local).dtype())));
                 LOG.info("loaded {} on {} in {} s ({})", modelDir, device,
                         String.format("%.1f", (System.nanoTime() - start) / 1e9), entry.model.config());
                 MODELS.put(key, entry);
@@ -95,6 +101,15 @@ public final class ModelCache {
             return MemoryBudget.parse(env.conf().get(BUDGET_CONF), BUDGET_CONF);
         }
         return MemoryBudget.current();
+    }
+
+    /** --dtype as the driver passed it on (spark.strata.dtype), else the default for the device and checkpoint. */
+    static ComputeType compute(Device device, dev.strata.pipeline.model.DType checkpoint) {
+        org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+        if (env != null && env.conf().contains(DTYPE_CONF)) {
+            return ComputeType.parse(env.conf().get(DTYPE_CONF), DTYPE_CONF);
+        }
+        return ComputeType.current(device, checkpoint);
     }
 
     /**

@@ -28,6 +28,10 @@ public final class Sessions {
         if (budget != null) {
             builder.config(ModelCache.BUDGET_CONF, budget);
         }
+        String dtype = System.getProperty(dev.strata.pipeline.forward.ComputeType.PROPERTY);
+        if (dtype != null) {
+            builder.config(ModelCache.DTYPE_CONF, dtype);
+        }
         if (chosen.startsWith("local")) {
             builder.config("spark.ui.showConsoleProgress", "false")
                     .config("spark.driver.host", System.getProperty("spark.driver.host", "127.0.0.1"))

@@ -42,9 +42,11 @@ public record Attention(NDArray wq, NDArray wk, NDArray wv, NDArray wo, int numH
         long batch = x.getShape().get(0);
         long seq = x.getShape().get(1);
         int rep = numHeads / numKvHeads;
-        NDArray q = heads(Linear.linear(x, wq).singletonOrThrow(), batch, seq, numHeads);
-        NDArray k = heads(Linear.linear(x, wk).singletonOrThrow(), batch, seq, numKvHeads);
-        NDArray v = heads(Linear.linear(x, wv).singletonOrThrow(), batch, seq, numKvHeads);
+        // the projections run in the weights' type; rotation, scores and softmax in F32
+        NDArray in = ComputeType.like(x, wq);
+        NDArray q = heads(ComputeType.widen(Linear.linear(in, wq).singletonOrThrow()), batch, seq, numHeads);
+        NDArray k = heads(ComputeType.widen(Linear.linear(in, wk).singletonOrThrow()), batch, seq, numKvHeads);
+        NDArray v = heads(ComputeType.widen(Linear.linear(in, wv).singletonOrThrow()), batch, seq, numKvHeads);
         // [batch, kvHeads, rep, seq, headDim]: each KV head with its own query heads, K and V never repeated
         NDArray grouped = Scalars.times(rope.apply(q), 1.0 / Math.sqrt(headDim))
                 .reshape(batch, numKvHeads, rep, seq, headDim);
@@ -58,7 +60,8 @@ public record Attention(NDArray wq, NDArray wk, NDArray wv, NDArray wo, int numH
                 .reshape(batch, numHeads, seq, headDim)
                 .transpose(0, 2, 1, 3)
                 .reshape(batch, seq, (long) numHeads * headDim);
-        return new Result(context, Linear.linear(context, wo).singletonOrThrow());
+        return new Result(context, ComputeType.widen(Linear.linear(ComputeType.like(context, wo), wo)
+                .singletonOrThrow()));
     }
 
     /** Outputs of query positions [start, end) attending to keys [0, end): [batch, kvHeads, rep, end-start, headDim]. */

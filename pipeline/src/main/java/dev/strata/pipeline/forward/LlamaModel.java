@@ -75,18 +75,19 @@ public final class LlamaModel implements AutoCloseable {
     /**
      * Opens a model folder within a memory budget: loaded whole when its weights as F32 fit the budget, else streamed
      * (only config.json, the headers and the final norm are read now; each pass reads a layer at a time). The log
-     * says which and why; a model whose single layer exceeds the budget is refused.
+     * says which and why; a model whose single layer exceeds the budget is refused. Matrix products run in
+     * {@code compute}.
      */
-    public static LlamaModel open(Path dir, Device device, MemoryBudget budget) {
+    public static LlamaModel open(Path dir, Device device, MemoryBudget budget, ComputeType compute) {
         if (!device.isGpu()) {
             budget.requireWithinJvmLimit();
         }
         StoredWeights stored = ModelFolder.open(dir);
         long whole = stored.f32Bytes();
         if (budget.fits(whole)) {
-            LOG.info("{}: loading whole: its weights take {} as F32, within the memory budget {}", dir,
-                    MemoryBudget.size(whole), budget.describe());
-            return load(dir, device);
+            LOG.info("{}: loading whole: its weights take {} as F32, within the memory budget {}; computing in {}",
+                    dir, MemoryBudget.size(whole), budget.describe(), compute);
+            return fromCheckpoint(ModelFolder.read(dir), device, compute);
         }
         long layer = java.util.stream.IntStream.range(0, stored.config().numLayers()).mapToLong(stored::layerF32Bytes)
                 .max().orElse(0);
@@ -97,15 +98,17 @@ public final class LlamaModel implements AutoCloseable {
         }
         long headBlock = Math.min(StreamedWeights.HEAD_BLOCK_BYTES, budget.bytes() - layer);
         LOG.info("{}: streaming from storage, one layer ({}) at a time: its weights take {} as F32, more than the "
-                + "memory budget {}", dir, MemoryBudget.size(layer), MemoryBudget.size(whole), budget.describe());
-        return streamed(stored, device, budget, headBlock);
+                + "memory budget {}; computing in {}", dir, MemoryBudget.size(layer), MemoryBudget.size(whole),
+                budget.describe(), compute);
+        return streamed(stored, device, budget, headBlock, compute);
     }
 
-    private static LlamaModel streamed(StoredWeights stored, Device device, MemoryBudget budget, long headBlockBytes) {
+    private static LlamaModel streamed(StoredWeights stored, Device device, MemoryBudget budget, long headBlockBytes,
+            ComputeType compute) {
         LlamaConfig c = stored.config();
         NDManager manager = NDManager.newBaseManager(device, Devices.engine().getEngineName());
         try {
-            StreamedWeights weights = new StreamedWeights(stored, budget, headBlockBytes);
+            StreamedWeights weights = new StreamedWeights(stored, budget, headBlockBytes, compute);
             RmsNorm finalNorm = new RmsNorm(weights.resident(manager, LlamaLayout.FINAL_NORM), (float) c.rmsNormEps());
             Rope rope = Rope.of(manager, c);
             List<Integer> all = java.util.stream.IntStream.range(0, c.numLayers()).boxed().toList();
@@ -117,19 +120,26 @@ public final class LlamaModel implements AutoCloseable {
         }
     }
 
-    /** Builds the model from checkpoint tensors; on the CPU the NDArrays share the tensors' memory. */
+    /** Builds the model from checkpoint tensors, computing in F32; on the CPU the NDArrays share the tensors' memory. */
     public static LlamaModel fromCheckpoint(Checkpoint checkpoint, Device device) {
+        return fromCheckpoint(checkpoint, device, ComputeType.F32);
+    }
+
+    /** Builds the model from checkpoint tensors, its matrices in {@code compute}'s type (norms stay F32). */
+    public static LlamaModel fromCheckpoint(Checkpoint checkpoint, Device device, ComputeType compute) {
         LlamaConfig c = checkpoint.config();
         NDManager manager = NDManager.newBaseManager(device, Devices.engine().getEngineName());
         try {
-            NDArray embeddings = array(manager, checkpoint.tensor(LlamaLayout.EMBED));
+            NDArray embeddings = array(manager, checkpoint.tensor(LlamaLayout.EMBED), compute);
             List<DecoderLayer> layers = new ArrayList<>();
             for (int l = 0; l < c.numLayers(); l++) {
                 int layer = l;
-                layers.add(DecoderLayer.of(c, t -> array(manager, checkpoint.tensor(t.name(layer)))));
+                layers.add(DecoderLayer.of(c, t -> array(manager, checkpoint.tensor(t.name(layer)), compute)));
             }
-            RmsNorm finalNorm = new RmsNorm(array(manager, checkpoint.tensor(LlamaLayout.FINAL_NORM)), (float) c.rmsNormEps());
-            NDArray lmHead = c.tieWordEmbeddings() ? embeddings : array(manager, checkpoint.tensor(LlamaLayout.LM_HEAD));
+            RmsNorm finalNorm = new RmsNorm(array(manager, checkpoint.tensor(LlamaLayout.FINAL_NORM), compute),
+                    (float) c.rmsNormEps());
+            NDArray lmHead = c.tieWordEmbeddings() ? embeddings
+                    : array(manager, checkpoint.tensor(LlamaLayout.LM_HEAD), compute);
             Rope rope = Rope.of(manager, c);
             return new LlamaModel(c, manager, true, embeddings, layers, lmHead, null, List.of(), finalNorm, rope,
                     checkpoint.assets());
@@ -139,8 +149,17 @@ public final class LlamaModel implements AutoCloseable {
         }
     }
 
-    private static NDArray array(NDManager manager, Tensor t) {
-        return manager.create(t.buffer(), new Shape(t.shape()), DataType.FLOAT32);
+    /** A weight as an array of {@code manager}: a matrix in the compute type, a norm's vector in F32. */
+    static NDArray array(NDManager manager, Tensor t, ComputeType compute) {
+        NDArray f32 = manager.create(t.buffer(), new Shape(t.shape()), DataType.FLOAT32);
+        if (t.shape().length < 2) {
+            return f32;
+        }
+        NDArray cast = compute.cast(f32);
+        if (cast != f32) {
+            f32.close();
+        }
+        return cast;
     }
 
     /**
@@ -301,7 +320,8 @@ public final class LlamaModel implements AutoCloseable {
         List<NDArray> mlp = new ArrayList<>();
         try (NDManager scope = out.newSubManager()) {
             Rope.Tables tables = rope.tables(positions);
-            NDArray x = streamed == null ? Embedding.embedding(tokens, embeddings, SparseFormat.DENSE).singletonOrThrow()
+            NDArray x = streamed == null
+                    ? ComputeType.widen(Embedding.embedding(tokens, embeddings, SparseFormat.DENSE).singletonOrThrow())
                     : streamed.embed(tokens, scope);
             x.attach(capture.hiddenStates() ? out : scope);
             if (capture.hiddenStates()) {
@@ -352,7 +372,8 @@ public final class LlamaModel implements AutoCloseable {
     /** The final norm and language-model head: logits [..., vocab] of last-layer outputs [..., hidden]. */
     public NDArray head(NDArray lastHidden) {
         NDArray normed = finalNorm.apply(lastHidden);
-        return streamed == null ? Linear.linear(normed, lmHead).singletonOrThrow() : streamed.logits(normed);
+        return streamed == null ? ComputeType.widen(Linear.linear(ComputeType.like(normed, lmHead), lmHead)
+                .singletonOrThrow()) : streamed.logits(normed);
     }
 
     private void checkTokens(NDArray tokens) {

@@ -14,10 +14,14 @@ public record Mlp(NDArray gate, NDArray up, NDArray down) {
     public record Result(NDArray activation, NDArray output) {
     }
 
-    /** Results are created in the manager of {@code x}. */
+    /**
+     * Results are created in the manager of {@code x}; the block runs in the weights' type, its output is F32 (the
+     * residual stream's).
+     */
     public Result forward(NDArray x) {
-        NDArray g = Linear.linear(x, gate).singletonOrThrow();
-        NDArray activation = g.mul(Activation.sigmoid(g)).mul(Linear.linear(x, up).singletonOrThrow());
-        return new Result(activation, Linear.linear(activation, down).singletonOrThrow());
+        NDArray in = ComputeType.like(x, gate);
+        NDArray g = Linear.linear(in, gate).singletonOrThrow();
+        NDArray activation = g.mul(Activation.sigmoid(g)).mul(Linear.linear(in, up).singletonOrThrow());
+        return new Result(activation, ComputeType.widen(Linear.linear(activation, down).singletonOrThrow()));
     }
 }

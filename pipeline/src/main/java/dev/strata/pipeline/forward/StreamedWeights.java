@@ -33,9 +33,11 @@ final class StreamedWeights {
     /** The budget in MiB: weights read take permits until they are freed. */
     private final Semaphore budget;
     private final int budgetMib;
+    private final ComputeType compute;
 
     /** @param headBlockBytes F32 bytes of head rows to read and multiply at a time (at least one row) */
-    StreamedWeights(StoredWeights stored, MemoryBudget budget, long headBlockBytes) {
+    StreamedWeights(StoredWeights stored, MemoryBudget budget, long headBlockBytes, ComputeType compute) {
+        this.compute = compute;
         this.stored = stored;
         this.config = stored.config();
         long rowBytes = 4L * config.hiddenSize();
@@ -78,7 +80,8 @@ final class StreamedWeights {
         long[] ids = tokens.toLongArray();
         try (NDManager rows = scope.newSubManager()) {
             Read read = new Read(rows, (long) ids.length * 4L * config.hiddenSize());
-            NDArray x = read.array(stored.gather(LlamaLayout.EMBED, ids))
+            // rounded through the compute type as a held embedding matrix would be
+            NDArray x = ComputeType.widen(read.array(stored.gather(LlamaLayout.EMBED, ids)))
                     .reshape(shape.get(0), shape.get(1), config.hiddenSize()).duplicate();
             x.attach(scope);
             return x;
@@ -95,7 +98,9 @@ final class StreamedWeights {
                 int rows = (int) Math.min(headRowsPerBlock, config.vocabSize() - first);
                 try (NDManager block = blocks.newSubManager()) {
                     Read read = new Read(block, (long) rows * 4L * config.hiddenSize());
-                    NDArray part = Linear.linear(normed, read.array(stored.rows(head, first, rows))).singletonOrThrow();
+                    NDArray weight = read.array(stored.rows(head, first, rows));
+                    NDArray part = ComputeType.widen(Linear.linear(ComputeType.like(normed, weight), weight)
+                            .singletonOrThrow());
                     part.attach(blocks);
                     parts.add(part);
                 }
@@ -124,9 +129,10 @@ final class StreamedWeights {
             scope.attachInternal(java.util.UUID.randomUUID() + "/read", this);
         }
 
+        /** The tensor as an array: a matrix in the compute type, a norm's vector in F32. */
         NDArray array(Tensor t) {
             tensors.add(t);
-            return arrays.create(t.buffer(), new Shape(t.shape()), DataType.FLOAT32);
+            return LlamaModel.array(arrays, t, compute);
         }
 
         @Override

@@ -47,8 +47,9 @@ class StreamedModelTest {
         // room for one layer and 5 rows of the head: the 61-row head is read in 13 blocks
         MemoryBudget tight = new MemoryBudget(stored.layerF32Bytes(0) + 5 * 4L * cp.config().hiddenSize(), "test");
         int[][] batch = randomTokens(2, 23, cp.config().vocabSize());
-        try (LlamaModel whole = LlamaModel.open(dir, Device.cpu(), new MemoryBudget(stored.f32Bytes(), "test"));
-                LlamaModel streamed = LlamaModel.open(dir, Device.cpu(), tight);
+        MemoryBudget roomy = new MemoryBudget(stored.f32Bytes(), "test");
+        try (LlamaModel whole = LlamaModel.open(dir, Device.cpu(), roomy, ComputeType.F32);
+                LlamaModel streamed = LlamaModel.open(dir, Device.cpu(), tight, ComputeType.F32);
                 NDManager scope = whole.newScope()) {
             assertFalse(whole.streamed());
             assertTrue(streamed.streamed());
@@ -76,7 +77,7 @@ class StreamedModelTest {
         StoredWeights stored = ModelFolder.open(TinyModels.STORIES);
         MemoryBudget oneLayer = new MemoryBudget(stored.layerF32Bytes(0) + 4L * 64 * 100, "test");
         try (LlamaModel whole = LlamaModel.load(TinyModels.STORIES, Device.cpu());
-                LlamaModel streamed = LlamaModel.open(TinyModels.STORIES, Device.cpu(), oneLayer)) {
+                LlamaModel streamed = LlamaModel.open(TinyModels.STORIES, Device.cpu(), oneLayer, ComputeType.F32)) {
             assertTrue(streamed.streamed());
             LayerScores expected = Scorer.score(whole, windows.iterator(), 4, null).scores();
             LayerScores actual = Scorer.score(streamed, windows.iterator(), 4, null).scores();
@@ -100,7 +101,7 @@ class StreamedModelTest {
         StoredWeights stored = ModelFolder.open(TinyModels.STORIES);
         MemoryBudget tiny = new MemoryBudget(stored.layerF32Bytes(0) / 2, "--memory-budget 100k");
         StrataException ex = assertThrows(StrataException.class,
-                () -> LlamaModel.open(TinyModels.STORIES, Device.cpu(), tiny));
+                () -> LlamaModel.open(TinyModels.STORIES, Device.cpu(), tiny, ComputeType.F32));
         assertEquals(TinyModels.STORIES + ": one decoder layer takes " + MemoryBudget.size(stored.layerF32Bytes(0))
                 + " as F32, more than the memory budget " + MemoryBudget.size(stored.layerF32Bytes(0) / 2)
                 + " (--memory-budget 100k); raise --memory-budget", ex.getMessage());
@@ -120,7 +121,7 @@ class StreamedModelTest {
         assertEquals(MemoryBudget.directMemoryLimit() / 4 * 3, MemoryBudget.ofThisJvm().bytes());
         MemoryBudget above = new MemoryBudget(MemoryBudget.directMemoryLimit() + 1, "--memory-budget X");
         StrataException over = assertThrows(StrataException.class,
-                () -> LlamaModel.open(TinyModels.STORIES, Device.cpu(), above));
+                () -> LlamaModel.open(TinyModels.STORIES, Device.cpu(), above, ComputeType.F32));
         assertTrue(over.getMessage().startsWith("--memory-budget X: ") && over.getMessage().contains(
                 "is above this JVM's direct-memory limit"), over.getMessage());
     }
