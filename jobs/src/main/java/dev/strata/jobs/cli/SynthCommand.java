@@ -33,7 +33,7 @@ final class SynthCommand implements Callable<Integer> {
             "special_tokens_map.json");
 
     @Option(names = "--shape", required = true, paramLabel = "NAME",
-            description = "stories260k, tinyllama-1.1b, llama2-7b, llama2-13b, llama3-8b or mistral-7b.")
+            description = "stories260k, tinyllama-1.1b, llama2-7b, llama2-13b, llama3-8b, mistral-7b or qwen2-7b.")
     String shape;
 
     @Option(names = "--layers", paramLabel = "K", description = "Decoder layers (default: the shape's).")

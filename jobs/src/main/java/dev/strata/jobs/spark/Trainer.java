@@ -89,7 +89,7 @@ final class Trainer {
             for (int i = 0; i < layers.size(); i++) {
                 if (read.containsKey(LayerTensor.INPUT_NORM.name(i))) {
                     Map<LayerTensor, Tensor> byKind = new EnumMap<>(LayerTensor.class);
-                    for (LayerTensor t : LayerTensor.values()) {
+                    for (LayerTensor t : LayerTensor.of(student.config())) {
                         byKind.put(t, read.get(t.name(i)));
                     }
                     layers.set(i, new LayerWeights(byKind));

@@ -68,7 +68,7 @@ class OtherCommandsTest {
 
         CliRun bad = CliRun.of("bench", "forward", "--shape", "gpt5");
         assertEquals("strata: error: --shape 'gpt5' is not known (expected one of stories260k, tinyllama-1.1b, llama2-7b, "
-                + "llama2-13b, llama3-8b, mistral-7b)",
+                + "llama2-13b, llama3-8b, mistral-7b, qwen2-7b)",
                 bad.lastErrLine());
     }
 }

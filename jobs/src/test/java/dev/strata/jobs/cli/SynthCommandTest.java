@@ -65,7 +65,7 @@ class SynthCommandTest {
                 CliRun.of("synth", "--shape", "stories260k", "--dtype", "f8", "--out", dir.resolve("a").toString())
                         .lastErrLine());
         assertEquals("strata: error: --shape 'gpt2' is not known (expected one of stories260k, tinyllama-1.1b, "
-                + "llama2-7b, llama2-13b, llama3-8b, mistral-7b)", CliRun.of("synth", "--shape", "gpt2", "--out",
+                + "llama2-7b, llama2-13b, llama3-8b, mistral-7b, qwen2-7b)", CliRun.of("synth", "--shape", "gpt2", "--out",
                         dir.resolve("b").toString()).lastErrLine());
         assertEquals("strata: error: --layers must be at least 1, got 0", CliRun.of("synth", "--shape", "stories260k",
                 "--layers", "0", "--out", dir.resolve("c").toString()).lastErrLine());

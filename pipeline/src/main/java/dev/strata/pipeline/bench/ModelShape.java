@@ -17,7 +17,10 @@ public enum ModelShape {
     LLAMA3_8B("llama3-8b", 4096, 14336, 32, 32, 8, 128256, 131072, false, 2,
             b -> b.ropeTheta(500000).ropeScaling(new RopeScaling(8, 1, 4, 8192))),
     /** Mistral 7B v0.1: a sliding window of 4096 tokens. */
-    MISTRAL_7B("mistral-7b", 4096, 14336, 32, 32, 8, 32000, 32768, false, 2, b -> b.mistral(4096));
+    MISTRAL_7B("mistral-7b", 4096, 14336, 32, 32, 8, 32000, 32768, false, 2, b -> b.mistral(4096)),
+    /** Qwen2 7B: q/k/v biases, a 152K vocabulary, theta 1e6. */
+    QWEN2_7B("qwen2-7b", 3584, 18944, 28, 28, 4, 152064, 32768, false, 2,
+            b -> b.qwen2().ropeTheta(1e6).rmsNormEps(1e-6));
 
     private final String id;
     private final int hidden;

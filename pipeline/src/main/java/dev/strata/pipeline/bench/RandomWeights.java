@@ -38,7 +38,8 @@ public final class RandomWeights {
         SplittableRandom root = new SplittableRandom(seed);
         List<TensorStream> out = new ArrayList<>();
         LlamaLayout.expectedShapes(config).forEach((name, shape) -> out.add(new TensorStream(name, config.dtype(),
-                shape, new Uniform(shape.length == 1 ? null : root.split(), Tensor.elementCount(name, shape)))));
+                shape, new Uniform(name.endsWith("norm.weight") ? null : root.split(), Tensor.elementCount(name,
+                        shape)))));
         return out;
     }
 

@@ -26,7 +26,7 @@ public enum Replacement {
     NONE;
 
     private static final LayerTensor[] ATTENTION = {LayerTensor.Q_PROJ, LayerTensor.K_PROJ, LayerTensor.V_PROJ,
-        LayerTensor.O_PROJ};
+        LayerTensor.Q_BIAS, LayerTensor.K_BIAS, LayerTensor.V_BIAS, LayerTensor.O_PROJ};
 
     public String id() {
         return Choices.id(this);
@@ -59,7 +59,9 @@ public enum Replacement {
                 Map<LayerTensor, Tensor> tensors = new EnumMap<>(first.tensors());
                 for (LayerTensor t : ATTENTION) {
                     Tensor w = first.get(t);
-                    tensors.put(t, Tensor.allocate(w.name(), w.dtype(), w.shape()));
+                    if (w != null) { // biases only where the architecture has them
+                        tensors.put(t, Tensor.allocate(w.name(), w.dtype(), w.shape()));
+                    }
                 }
                 yield new LayerWeights(tensors);
             }

@@ -14,9 +14,15 @@ import ai.djl.nn.core.Linear;
  * masked upper half of the score matrix is mostly never computed, and each block's scores stay small enough
  * to be reused from the allocator's heap instead of being mapped fresh from the kernel every time.
  */
-public record Attention(NDArray wq, NDArray wk, NDArray wv, NDArray wo, int numHeads, int numKvHeads, int headDim) {
+public record Attention(NDArray wq, NDArray wk, NDArray wv, NDArray wo, int numHeads, int numKvHeads, int headDim,
+        NDArray bq, NDArray bk, NDArray bv) {
     /** Upper bound on the elements of one block's score array (8 MB of floats). */
     static final long BLOCK_SCORE_ELEMENTS = 1L << 21;
+
+    /** Attention without biases (Llama, Mistral). */
+    public Attention(NDArray wq, NDArray wk, NDArray wv, NDArray wo, int numHeads, int numKvHeads, int headDim) {
+        this(wq, wk, wv, wo, numHeads, numKvHeads, headDim, null, null, null);
+    }
 
     /**
      * @param beforeOutputProjection the per-head outputs concatenated, [batch, seq, heads * headDim]
@@ -44,9 +50,9 @@ public record Attention(NDArray wq, NDArray wk, NDArray wv, NDArray wo, int numH
         int rep = numHeads / numKvHeads;
         // the projections run in the weights' type; rotation, scores and softmax in F32
         NDArray in = ComputeType.like(x, wq);
-        NDArray q = heads(ComputeType.widen(Linear.linear(in, wq).singletonOrThrow()), batch, seq, numHeads);
-        NDArray k = heads(ComputeType.widen(Linear.linear(in, wk).singletonOrThrow()), batch, seq, numKvHeads);
-        NDArray v = heads(ComputeType.widen(Linear.linear(in, wv).singletonOrThrow()), batch, seq, numKvHeads);
+        NDArray q = heads(project(in, wq, bq), batch, seq, numHeads);
+        NDArray k = heads(project(in, wk, bk), batch, seq, numKvHeads);
+        NDArray v = heads(project(in, wv, bv), batch, seq, numKvHeads);
         // [batch, kvHeads, rep, seq, headDim]: each KV head with its own query heads, K and V never repeated
         NDArray grouped = Scalars.times(rope.apply(q), 1.0 / Math.sqrt(headDim))
                 .reshape(batch, numKvHeads, rep, seq, headDim);
@@ -81,6 +87,12 @@ public record Attention(NDArray wq, NDArray wk, NDArray wv, NDArray wo, int numH
                 .reshape(batch, numKvHeads, rep * rows, end)
                 .matMul(values)
                 .reshape(batch, numKvHeads, rep, rows, headDim);
+    }
+
+    /** x W^T (+ b, Qwen2's) in the weight's type, widened to F32. */
+    private static NDArray project(NDArray x, NDArray weight, NDArray bias) {
+        NDArray y = Linear.linear(x, weight).singletonOrThrow();
+        return ComputeType.widen(bias == null ? y : y.add(bias));
     }
 
     /** [batch, seq, n * headDim] to [batch, n, seq, headDim]. */

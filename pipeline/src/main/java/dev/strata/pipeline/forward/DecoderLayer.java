@@ -20,13 +20,15 @@ public record DecoderLayer(RmsNorm inputNorm, Attention attention, RmsNorm postA
     public record Output(NDArray hidden, NDArray attentionOutput, NDArray mlpActivation) {
     }
 
-    /** A layer of {@code config}'s shapes from its nine weights, by kind. */
+    /** A layer of {@code config}'s shapes from its weights (nine, or twelve with Qwen2's biases), by kind. */
     public static DecoderLayer of(LlamaConfig config, Function<LayerTensor, NDArray> weights) {
         float eps = (float) config.rmsNormEps();
+        boolean bias = config.qkvBias();
         return new DecoderLayer(new RmsNorm(weights.apply(LayerTensor.INPUT_NORM), eps),
                 new Attention(weights.apply(LayerTensor.Q_PROJ), weights.apply(LayerTensor.K_PROJ),
                         weights.apply(LayerTensor.V_PROJ), weights.apply(LayerTensor.O_PROJ), config.numHeads(),
-                        config.numKvHeads(), config.headDim()),
+                        config.numKvHeads(), config.headDim(), bias ? weights.apply(LayerTensor.Q_BIAS) : null,
+                        bias ? weights.apply(LayerTensor.K_BIAS) : null, bias ? weights.apply(LayerTensor.V_BIAS) : null),
                 new RmsNorm(weights.apply(LayerTensor.POST_ATTENTION_NORM), eps),
                 new Mlp(weights.apply(LayerTensor.GATE_PROJ), weights.apply(LayerTensor.UP_PROJ),
                         weights.apply(LayerTensor.DOWN_PROJ)));
@@ -39,6 +41,9 @@ public record DecoderLayer(RmsNorm inputNorm, Attention attention, RmsNorm postA
             case Q_PROJ -> attention.wq();
             case K_PROJ -> attention.wk();
             case V_PROJ -> attention.wv();
+            case Q_BIAS -> attention.bq();
+            case K_BIAS -> attention.bk();
+            case V_BIAS -> attention.bv();
             case O_PROJ -> attention.wo();
             case POST_ATTENTION_NORM -> postAttentionNorm.weight();
             case GATE_PROJ -> mlp.gate();

@@ -149,7 +149,7 @@ public final class LlamaModel implements AutoCloseable {
         }
     }
 
-    /** A weight as an array of {@code manager}: a matrix in the compute type, a norm's vector in F32. */
+    /** A weight as an array of {@code manager}: a matrix in the compute type, a vector (a norm, a bias) in F32. */
     static NDArray array(NDManager manager, Tensor t, ComputeType compute) {
         NDArray f32 = manager.create(t.buffer(), new Shape(t.shape()), DataType.FLOAT32);
         if (t.shape().length < 2) {
@@ -454,7 +454,7 @@ public final class LlamaModel implements AutoCloseable {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         tensors.put(LlamaLayout.EMBED, tensor(LlamaLayout.EMBED, storage, embeddings));
         for (int l = 0; l < layers.size(); l++) {
-            for (LayerTensor t : LayerTensor.values()) {
+            for (LayerTensor t : LayerTensor.of(config)) {
                 put(tensors, t, l, storage, layers.get(l).weight(t));
             }
         }

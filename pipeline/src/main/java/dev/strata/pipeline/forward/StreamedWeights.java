@@ -129,7 +129,7 @@ final class StreamedWeights {
             scope.attachInternal(java.util.UUID.randomUUID() + "/read", this);
         }
 
-        /** The tensor as an array: a matrix in the compute type, a norm's vector in F32. */
+        /** The tensor as an array: a matrix in the compute type, a vector (a norm, a bias) in F32. */
         NDArray array(Tensor t) {
             tensors.add(t);
             return LlamaModel.array(arrays, t, compute);

@@ -140,7 +140,7 @@ public final class ModelMerge {
                     layer.putObject("base").put("model", slice.base().path().toString())
                             .put("layer", slice.base().layers()[0] + k);
                 }
-                for (LayerTensor t : LayerTensor.values()) {
+                for (LayerTensor t : LayerTensor.of(ref.config())) {
                     List<float[]> values = new ArrayList<>();
                     for (MergeConfig.Source s : slice.models()) {
                         values.add(loaded.get(s.path()).tensor(t.name(s.layers()[0] + k)).toFloatArray());

@@ -15,8 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A validated Hugging Face config.json of a Llama-architecture model: Llama 1-3.x (rope_scaling "llama3" included) and
- * Mistral (model_type "mistral", whose sliding window is exact where it covers the sequence). The original JSON is kept so that writing a model back
+ * A validated Hugging Face config.json of a Llama-architecture model: Llama 1-3.x (rope_scaling "llama3" included),
+ * Mistral (model_type "mistral", whose sliding window is exact where it covers the sequence) and Qwen2 (model_type
+ * "qwen2": biases on the query, key and value projections). The original JSON is kept so that writing a model back
  * preserves every key Strata does not interpret; only the keys a surgery changes are updated.
  * Defaults follow transformers' LlamaConfig.
  */
@@ -42,18 +43,22 @@ public final class LlamaConfig {
     private final RopeScaling ropeScaling;
     /** Mistral's attention window in tokens, or 0 for none. */
     private final int slidingWindow;
+    /** Qwen2's biases on the query, key and value projections. */
+    private final boolean qkvBias;
 
     /** The model types read, with their architecture class names. */
     private static final java.util.Map<String, String> ARCHITECTURES = java.util.Map.of("llama", "LlamaForCausalLM",
-            "mistral", "MistralForCausalLM");
+            "mistral", "MistralForCausalLM", "qwen2", "Qwen2ForCausalLM");
+    private static final String KNOWN_TYPES = "\"llama\", \"mistral\" or \"qwen2\"";
 
     private LlamaConfig(ObjectNode json, String source) {
         this.json = json;
         this.source = source;
-        require(textOrNull("model_type") != null, "missing 'model_type' (expected \"llama\" or \"mistral\")");
+        require(textOrNull("model_type") != null, "missing 'model_type' (expected " + KNOWN_TYPES + ")");
         String modelType = textOrNull("model_type");
         require(ARCHITECTURES.containsKey(modelType), "model_type '" + modelType + "' is not supported (expected "
-                + "\"llama\" or \"mistral\")");
+                + KNOWN_TYPES + ")");
+        qkvBias = modelType.equals("qwen2");
         JsonNode architectures = json.get("architectures");
         if (architectures != null && !architectures.isNull()) {
             boolean known = false;
@@ -66,7 +71,9 @@ public final class LlamaConfig {
         String act = json.has("hidden_act") ? json.get("hidden_act").asText() : "silu";
         require(act.equals("silu"), "hidden_act '" + act + "' is not supported (expected \"silu\")");
         ropeScaling = ropeScaling(json.get("rope_scaling"));
-        slidingWindow = json.hasNonNull("sliding_window") ? positiveInt("sliding_window", null) : 0;
+        // Qwen2 declares a window it uses only with use_sliding_window
+        boolean windowed = !qkvBias || bool("use_sliding_window", false);
+        slidingWindow = windowed && json.hasNonNull("sliding_window") ? positiveInt("sliding_window", null) : 0;
         require(!bool("attention_bias", false), "attention_bias true is not supported (Llama has none)");
         require(!bool("mlp_bias", false), "mlp_bias true is not supported (Llama has none)");
 
@@ -221,6 +228,11 @@ public final class LlamaConfig {
     /** Llama 3.1's rope scaling, or null for plain RoPE. */
     public RopeScaling ropeScaling() {
         return ropeScaling;
+    }
+
+    /** True when the query, key and value projections have biases (Qwen2). */
+    public boolean qkvBias() {
+        return qkvBias;
     }
 
     /** Mistral's sliding attention window in tokens, or 0 when attention sees the whole sequence. */
@@ -390,6 +402,16 @@ public final class LlamaConfig {
             json.putArray("architectures").add("MistralForCausalLM");
             json.put("model_type", "mistral");
             json.put("sliding_window", slidingWindow);
+            return this;
+        }
+
+        /** Qwen2: biases on the query, key and value projections. */
+        public Builder qwen2() {
+            json.putArray("architectures").add("Qwen2ForCausalLM");
+            json.put("model_type", "qwen2");
+            json.put("use_sliding_window", false);
+            json.remove("attention_bias");
+            json.remove("mlp_bias");
             return this;
         }
 

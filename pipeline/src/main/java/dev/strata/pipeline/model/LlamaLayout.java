@@ -1,6 +1,8 @@
 package dev.strata.pipeline.model;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -22,6 +24,10 @@ public final class LlamaLayout {
         Q_PROJ("self_attn.q_proj.weight"),
         K_PROJ("self_attn.k_proj.weight"),
         V_PROJ("self_attn.v_proj.weight"),
+        /** Qwen2's query, key and value biases (absent from Llama and Mistral). */
+        Q_BIAS("self_attn.q_proj.bias"),
+        K_BIAS("self_attn.k_proj.bias"),
+        V_BIAS("self_attn.v_proj.bias"),
         O_PROJ("self_attn.o_proj.weight"),
         POST_ATTENTION_NORM("post_attention_layernorm.weight"),
         GATE_PROJ("mlp.gate_proj.weight"),
@@ -32,6 +38,20 @@ public final class LlamaLayout {
 
         LayerTensor(String suffix) {
             this.suffix = suffix;
+        }
+
+        /** The kinds a layer of {@code c} has: every kind, less the q/k/v biases where the model has none. */
+        public static List<LayerTensor> of(LlamaConfig c) {
+            return Arrays.stream(values()).filter(t -> c.qkvBias() || !t.isBias()).toList();
+        }
+
+        public boolean isBias() {
+            return this == Q_BIAS || this == K_BIAS || this == V_BIAS;
+        }
+
+        /** An RMSNorm's scale: kept in F32 whatever the compute type. */
+        public boolean isNorm() {
+            return this == INPUT_NORM || this == POST_ATTENTION_NORM;
         }
 
         /** The full name in layer {@code layer}. */
@@ -48,6 +68,8 @@ public final class LlamaLayout {
             return switch (this) {
                 case INPUT_NORM, POST_ATTENTION_NORM -> new long[] {d};
                 case Q_PROJ -> new long[] {q, d};
+                case Q_BIAS -> new long[] {q};
+                case K_BIAS, V_BIAS -> new long[] {kv};
                 case K_PROJ, V_PROJ -> new long[] {kv, d};
                 case O_PROJ -> new long[] {d, q};
                 case GATE_PROJ, UP_PROJ -> new long[] {ff, d};
@@ -61,7 +83,7 @@ public final class LlamaLayout {
         Map<String, long[]> out = new LinkedHashMap<>();
         out.put(EMBED, new long[] {c.vocabSize(), c.hiddenSize()});
         for (int layer = 0; layer < c.numLayers(); layer++) {
-            for (LayerTensor t : LayerTensor.values()) {
+            for (LayerTensor t : LayerTensor.of(c)) {
                 out.put(t.name(layer), t.shape(c));
             }
         }

@@ -84,7 +84,7 @@ public final class StoredWeights implements ModelWeights {
 
     /** Bytes decoder layer {@code layer} takes widened to F32. */
     public long layerF32Bytes(int layer) {
-        return java.util.Arrays.stream(LlamaLayout.LayerTensor.values())
+        return LlamaLayout.LayerTensor.of(config).stream()
                 .mapToLong(t -> entry(t.name(layer)).elementCount() * Float.BYTES).sum();
     }
 

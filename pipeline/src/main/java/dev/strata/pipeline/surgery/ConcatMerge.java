@@ -50,6 +50,11 @@ public final class ConcatMerge {
         out.put(LayerTensor.Q_PROJ, rows(a.get(LayerTensor.Q_PROJ), qRowsA, b.get(LayerTensor.Q_PROJ), qRowsB));
         out.put(LayerTensor.K_PROJ, rows(a.get(LayerTensor.K_PROJ), kvRowsA, b.get(LayerTensor.K_PROJ), kvRowsB));
         out.put(LayerTensor.V_PROJ, rows(a.get(LayerTensor.V_PROJ), kvRowsA, b.get(LayerTensor.V_PROJ), kvRowsB));
+        if (config.qkvBias()) {
+            out.put(LayerTensor.Q_BIAS, rows(a.get(LayerTensor.Q_BIAS), qRowsA, b.get(LayerTensor.Q_BIAS), qRowsB));
+            out.put(LayerTensor.K_BIAS, rows(a.get(LayerTensor.K_BIAS), kvRowsA, b.get(LayerTensor.K_BIAS), kvRowsB));
+            out.put(LayerTensor.V_BIAS, rows(a.get(LayerTensor.V_BIAS), kvRowsA, b.get(LayerTensor.V_BIAS), kvRowsB));
+        }
         out.put(LayerTensor.O_PROJ, columns(a.get(LayerTensor.O_PROJ), qRowsA, b.get(LayerTensor.O_PROJ), qRowsB));
         out.put(LayerTensor.GATE_PROJ, rows(a.get(LayerTensor.GATE_PROJ), choice.neuronsA(), b.get(LayerTensor.GATE_PROJ), choice.neuronsB()));
         out.put(LayerTensor.UP_PROJ, rows(a.get(LayerTensor.UP_PROJ), choice.neuronsA(), b.get(LayerTensor.UP_PROJ), choice.neuronsB()));
@@ -104,9 +109,10 @@ public final class ConcatMerge {
     }
 
     /** Rows {@code rowsA} of a followed by rows {@code rowsB} of b, for [rows, cols] tensors. */
+    /** Rows of a matrix, or elements of a vector (a bias), from a then b. */
     private static Tensor rows(Tensor a, int[] rowsA, Tensor b, int[] rowsB) {
         long[] shape = a.shape();
-        int cols = (int) shape[1];
+        int cols = shape.length == 1 ? 1 : (int) shape[1];
         Tensor out = Tensor.allocate(a.name(), a.dtype(), shape);
         FloatBuffer o = out.floats();
         copyRows(a.floats(), rowsA, cols, o);

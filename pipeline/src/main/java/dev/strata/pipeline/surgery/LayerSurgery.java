@@ -39,7 +39,7 @@ public final class LayerSurgery {
         tensors.put(LlamaLayout.EMBED, checkpoint.tensor(LlamaLayout.EMBED));
         for (int l = 0; l < layers.size(); l++) {
             layers.get(l).requireShapes(config, "layer " + l);
-            for (LayerTensor t : LayerTensor.values()) {
+            for (LayerTensor t : LayerTensor.of(config)) {
                 Tensor tensor = layers.get(l).get(t);
                 tensors.put(t.name(l), tensor.as(t.name(l), tensor.dtype()));
             }

@@ -23,7 +23,7 @@ public record LayerWeights(Map<LayerTensor, Tensor> tensors) {
             throw new StrataException("layer " + layer + " does not exist (the model has layers 0.." + (layers - 1) + ")");
         }
         Map<LayerTensor, Tensor> out = new EnumMap<>(LayerTensor.class);
-        for (LayerTensor t : LayerTensor.values()) {
+        for (LayerTensor t : LayerTensor.of(model.config())) {
             out.put(t, model.load(t.name(layer)));
         }
         return new LayerWeights(out);
@@ -35,7 +35,13 @@ public record LayerWeights(Map<LayerTensor, Tensor> tensors) {
 
     /** Refuses weights whose tensors are missing or not of the shapes {@code config} implies; names {@code what}. */
     public void requireShapes(LlamaConfig config, String what) {
-        for (LayerTensor t : LayerTensor.values()) {
+        for (LayerTensor t : tensors.keySet()) {
+            if (!LayerTensor.of(config).contains(t)) {
+                throw new StrataException(what + ": tensor " + t.name(0).replace("model.layers.0.", "")
+                        + " is not part of a layer of " + config.source());
+            }
+        }
+        for (LayerTensor t : LayerTensor.of(config)) {
             Tensor tensor = tensors.get(t);
             if (tensor == null) {
                 throw new StrataException(what + ": no tensor " + t.name(0).replace("model.layers.0.", ""));

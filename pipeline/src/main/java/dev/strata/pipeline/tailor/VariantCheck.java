@@ -38,7 +38,7 @@ final class VariantCheck {
             return "it has " + variant.layers().size() + " layers, not " + base.layers().size();
         }
         for (int l = 0; l < base.layers().size(); l++) {
-            for (LayerTensor t : LayerTensor.values()) {
+            for (LayerTensor t : LayerTensor.of(base.config())) {
                 long[] want = base.layers().get(l).weight(t).getShape().getShape();
                 long[] got = variant.layers().get(l).weight(t).getShape().getShape();
                 if (!Arrays.equals(want, got)) {

@@ -33,7 +33,8 @@ public final class TrainableLayers {
                 new RmsNorm(copy(layer.inputNorm().weight(), manager, attention), layer.inputNorm().eps()),
                 new Attention(copy(a.wq(), manager, attention), copy(a.wk(), manager, attention),
                         copy(a.wv(), manager, attention), copy(a.wo(), manager, attention), a.numHeads(), a.numKvHeads(),
-                        a.headDim()),
+                        a.headDim(), copy(a.bq(), manager, attention), copy(a.bk(), manager, attention),
+                        copy(a.bv(), manager, attention)),
                 new RmsNorm(copy(layer.postAttentionNorm().weight(), manager, true), layer.postAttentionNorm().eps()),
                 new Mlp(copy(m.gate(), manager, true), copy(m.up(), manager, true), copy(m.down(), manager, true)));
     }
@@ -45,8 +46,9 @@ public final class TrainableLayers {
         if (part == Part.MLP) {
             return List.of(layer.postAttentionNorm().weight(), m.gate(), m.up(), m.down());
         }
-        return List.of(layer.inputNorm().weight(), a.wq(), a.wk(), a.wv(), a.wo(), layer.postAttentionNorm().weight(),
-                m.gate(), m.up(), m.down());
+        return java.util.stream.Stream.of(layer.inputNorm().weight(), a.wq(), a.wk(), a.wv(), a.bq(), a.bk(), a.bv(),
+                a.wo(), layer.postAttentionNorm().weight(), m.gate(), m.up(), m.down()).filter(java.util.Objects::nonNull)
+                .toList();
     }
 
     /**
@@ -54,6 +56,9 @@ public final class TrainableLayers {
      * tensor by a direct buffer whose life then hangs on the Java object's.
      */
     private static NDArray copy(NDArray weight, NDManager manager, boolean tracked) {
+        if (weight == null) {
+            return null; // a bias the architecture does not have
+        }
         NDArray copy = weight.duplicate();
         copy.attach(manager);
         if (tracked) {

@@ -57,6 +57,17 @@ class ForwardPassTest {
         }
     }
 
+    @ParameterizedTest(name = "tied {0}")
+    @CsvSource({"true", "false"})
+    void qwen2BiasesMatchReference(boolean tied) {
+        LlamaConfig config = LlamaConfig.builder().hiddenSize(32).intermediateSize(48).numLayers(2).numHeads(4)
+                .numKvHeads(2).vocabSize(61).maxPositions(64).rmsNormEps(1e-6).ropeTheta(1e6).tieWordEmbeddings(tied)
+                .qwen2().build();
+        Checkpoint cp = TinyModels.random(config, 7, DType.F32);
+        assertTrue(cp.tensors().containsKey("model.layers.1.self_attn.k_proj.bias"));
+        compare(cp, new ReferenceLlama(cp, false), randomTokens(2, 19, config.vocabSize(), 2));
+    }
+
     @Test
     void sharedModelMatchesLlama2cReferenceWithInterleavedRope() throws Exception {
         Checkpoint hf = ModelFolder.read(TinyModels.STORIES);

@@ -138,10 +138,10 @@ class ModelFolderTest {
 
     @Test
     void unsupportedArchitectureAndSettings() throws Exception {
-        assertConfigError(c -> c.put("model_type", "gpt2"), "model_type 'gpt2' is not supported (expected \"llama\" or \"mistral\")");
-        assertConfigError(c -> c.remove("model_type"), "missing 'model_type' (expected \"llama\" or \"mistral\")");
+        assertConfigError(c -> c.put("model_type", "gpt2"), "model_type 'gpt2' is not supported (expected \"llama\", \"mistral\" or \"qwen2\")");
+        assertConfigError(c -> c.remove("model_type"), "missing 'model_type' (expected \"llama\", \"mistral\" or \"qwen2\")");
         assertConfigError(c -> c.put("model_type", "qwen3"),
-                "model_type 'qwen3' is not supported (expected \"llama\" or \"mistral\")");
+                "model_type 'qwen3' is not supported (expected \"llama\", \"mistral\" or \"qwen2\")");
         assertConfigError(c -> c.putArray("architectures").add("MistralForCausalLM"), "architectures "
                 + "[\"MistralForCausalLM\"] is not supported for model_type 'llama' (expected [\"LlamaForCausalLM\"])");
         assertConfigError(c -> c.putObject("rope_scaling").put("type", "linear").put("factor", 2.0),

@@ -45,7 +45,7 @@ class ConcatMergeTest {
         ChannelChoice choice = ChannelChoice.come(0.4, 0.0, sensitivity(4, 20, 1), sensitivity(4, 20, 2));
         assertEquals(1.0, choice.ratioA());
         LayerWeights merged = ConcatMerge.merge(GQA, a, b, choice);
-        for (LayerTensor t : LayerTensor.values()) {
+        for (LayerTensor t : LayerTensor.of(GQA)) {
             float[] got = merged.get(t).toFloatArray();
             if (t == LayerTensor.INPUT_NORM || t == LayerTensor.POST_ATTENTION_NORM) {
                 float[] x = a.get(t).toFloatArray();
@@ -60,7 +60,7 @@ class ConcatMergeTest {
         // and with equal norms the merged layer is layer a, bit for bit
         LayerWeights sameNorms = withNormsOf(b, a);
         LayerWeights exact = ConcatMerge.merge(GQA, a, sameNorms, choice);
-        for (LayerTensor t : LayerTensor.values()) {
+        for (LayerTensor t : LayerTensor.of(GQA)) {
             assertArrayEquals(a.get(t).toFloatArray(), exact.get(t).toFloatArray(), t.toString());
         }
     }

@@ -89,7 +89,7 @@ class CandidateAssemblerTest {
         tensors.put(LlamaLayout.EMBED, baseCheckpoint.tensor(LlamaLayout.EMBED));
         for (int out = 0; out < sources.length; out++) {
             int from = sources[out][1];
-            for (LayerTensor t : LayerTensor.values()) {
+            for (LayerTensor t : LayerTensor.of(baseCheckpoint.config())) {
                 float[] b = baseCheckpoint.tensor(t.name(from)).toFloatArray();
                 float[] v;
                 if (sources[out][0] == -1) {

@@ -26,8 +26,9 @@ public final class ReferenceLlama {
     private final double[] finalNorm;
     private final Layer[] layers;
 
-    private record Layer(double[] attnNorm, double[][] wq, double[][] wk, double[][] wv, double[][] wo,
-            double[] mlpNorm, double[][] gate, double[][] up, double[][] down) {
+    /** One layer's weights; the q/k/v biases are zeros for models without them (Llama, Mistral). */
+    private record Layer(double[] attnNorm, double[][] wq, double[][] wk, double[][] wv, double[] bq, double[] bk,
+            double[] bv, double[][] wo, double[] mlpNorm, double[][] gate, double[][] up, double[][] down) {
     }
 
     /** Everything one forward pass computes, indexed [position][channel]. */
@@ -50,8 +51,12 @@ public final class ReferenceLlama {
         finalNorm = vector(cp, LlamaLayout.FINAL_NORM);
         layers = new Layer[c.numLayers()];
         for (int l = 0; l < layers.length; l++) {
+            boolean bias = c.qkvBias();
             layers[l] = new Layer(vector(cp, LayerTensor.INPUT_NORM.name(l)), matrix(cp, LayerTensor.Q_PROJ.name(l)),
                     matrix(cp, LayerTensor.K_PROJ.name(l)), matrix(cp, LayerTensor.V_PROJ.name(l)),
+                    bias ? vector(cp, LayerTensor.Q_BIAS.name(l)) : new double[heads * hd],
+                    bias ? vector(cp, LayerTensor.K_BIAS.name(l)) : new double[kvHeads * hd],
+                    bias ? vector(cp, LayerTensor.V_BIAS.name(l)) : new double[kvHeads * hd],
                     matrix(cp, LayerTensor.O_PROJ.name(l)), vector(cp, LayerTensor.POST_ATTENTION_NORM.name(l)),
                     matrix(cp, LayerTensor.GATE_PROJ.name(l)), matrix(cp, LayerTensor.UP_PROJ.name(l)),
                     matrix(cp, LayerTensor.DOWN_PROJ.name(l)));
@@ -96,9 +101,9 @@ public final class ReferenceLlama {
             double[][] v = new double[n][];
             for (int t = 0; t < n; t++) {
                 double[] xn = rmsNorm(x[t], w.attnNorm());
-                q[t] = rotate(matVec(w.wq(), xn), t);
-                k[t] = rotate(matVec(w.wk(), xn), t);
-                v[t] = matVec(w.wv(), xn);
+                q[t] = rotate(plus(matVec(w.wq(), xn), w.bq()), t);
+                k[t] = rotate(plus(matVec(w.wk(), xn), w.bk()), t);
+                v[t] = plus(matVec(w.wv(), xn), w.bv());
             }
             attention[l] = new double[n][heads * hd];
             for (int t = 0; t < n; t++) {
@@ -210,6 +215,14 @@ public final class ReferenceLlama {
         double[] out = new double[x.length];
         for (int i = 0; i < x.length; i++) {
             out[i] = x[i] * scale * w[i];
+        }
+        return out;
+    }
+
+    private static double[] plus(double[] a, double[] b) {
+        double[] out = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i] + b[i];
         }
         return out;
     }

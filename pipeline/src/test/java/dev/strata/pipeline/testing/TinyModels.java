@@ -54,7 +54,7 @@ public final class TinyModels {
         LlamaLayout.expectedShapes(config).forEach((name, shape) -> {
             int n = (int) Tensor.checkedElementCount(name, shape);
             float[] v = new float[n];
-            boolean norm = shape.length == 1;
+            boolean norm = name.endsWith("norm.weight");
             for (int i = 0; i < n; i++) {
                 v[i] = norm ? (float) (1 + 0.1 * rng.nextGaussian()) : (float) (0.3 * rng.nextGaussian());
             }
