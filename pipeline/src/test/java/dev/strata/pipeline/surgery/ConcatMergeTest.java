@@ -38,6 +38,30 @@ class ConcatMergeTest {
     }
 
     @Test
+    void qwen2BiasesFollowTheirHeadsAndGroups() {
+        LlamaConfig qwen = LlamaConfig.builder().hiddenSize(32).intermediateSize(20).numLayers(2).numHeads(8)
+                .numKvHeads(4).vocabSize(11).maxPositions(16).rmsNormEps(1e-6).ropeTheta(1e6).qwen2().build();
+        Checkpoint cp = TinyModels.random(qwen, 4, DType.F32);
+        LayerWeights a = LayerWeights.of(cp, 0);
+        LayerWeights b = LayerWeights.of(cp, 1);
+        // KV groups 1 and 3 from a, 0 and 2 from b: query heads 2,3,6,7 of a then 0,1,4,5 of b (head_dim 4)
+        ChannelChoice choice = new ChannelChoice(0.5, new int[] {1, 3}, new int[] {0, 2}, new int[] {0, 1, 2, 3, 4, 5,
+            6, 7, 8, 9}, new int[] {10, 11, 12, 13, 14, 15, 16, 17, 18, 19});
+        LayerWeights merged = ConcatMerge.merge(qwen, a, b, choice);
+        float[] qa = a.get(LayerTensor.Q_BIAS).toFloatArray();
+        float[] qb = b.get(LayerTensor.Q_BIAS).toFloatArray();
+        float[] kb = b.get(LayerTensor.K_BIAS).toFloatArray();
+        float[] q = merged.get(LayerTensor.Q_BIAS).toFloatArray();
+        float[] k = merged.get(LayerTensor.K_BIAS).toFloatArray();
+        assertEquals(qa[2 * 4], q[0], 0); // head 2 of a comes first
+        assertEquals(qa[7 * 4 + 3], q[15], 0); // the last channel of head 7 of a
+        assertEquals(qb[0], q[16], 0); // then head 0 of b
+        assertEquals(qb[5 * 4 + 3], q[31], 0);
+        assertEquals(kb[2 * 4 + 1], k[3 * 4 + 1], 0); // group 2 of b is the fourth group
+        assertEquals(32, q.length);
+    }
+
+    @Test
     void ratioOneKeepsLayerAAndAveragesTheNorms() {
         Checkpoint cp = TinyModels.random(GQA, 3, DType.F32);
         LayerWeights a = LayerWeights.of(cp, 0);
