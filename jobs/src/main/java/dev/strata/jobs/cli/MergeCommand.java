@@ -4,7 +4,7 @@ import dev.strata.pipeline.merge.MergeConfig;
 import dev.strata.pipeline.merge.MergeOperator;
 import dev.strata.pipeline.merge.MergeOperators;
 import dev.strata.pipeline.merge.ModelMerge;
-import dev.strata.pipeline.model.Checkpoint;
+import dev.strata.pipeline.model.ModelWeights;
 import java.nio.file.Path;
 import dev.strata.pipeline.settings.Param;
 import dev.strata.pipeline.settings.Params;
@@ -44,9 +44,9 @@ final class MergeCommand {
         @Override
         public Integer call() {
             MergeConfig merge = MergeConfig.read(config);
-            Checkpoint merged = ModelMerge.run(merge, out);
+            ModelWeights merged = ModelMerge.run(merge, out);
             new Report().put("model", out.toString()).put("merge_method", merge.operator().name())
-                    .put("config", merged.config().toString()).put("tensors", merged.tensors().size())
+                    .put("config", merged.config().toString()).put("tensors", merged.names().size())
                     .print(json);
             return 0;
         }

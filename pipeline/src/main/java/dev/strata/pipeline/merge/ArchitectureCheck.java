@@ -3,11 +3,9 @@ package dev.strata.pipeline.merge;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.strata.pipeline.model.Checkpoint;
+import dev.strata.pipeline.model.ModelWeights;
 import dev.strata.pipeline.model.LlamaConfig;
-import dev.strata.pipeline.model.Tensor;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -25,17 +23,15 @@ public final class ArchitectureCheck {
     private ArchitectureCheck() {
     }
 
-    /** The first difference of {@code other} from {@code base}, as a phrase about other ("config key 'x' is 1, not 2"), or null. */
-    static String difference(Checkpoint base, Checkpoint other, boolean sameLayerCount) {
+    /**
+     * The first difference of {@code other} from {@code base}, as a phrase about other ("config key 'x' is 1, not 2"),
+     * or null. Models read from folders hold exactly the tensors their configs imply, so equal configs mean equal
+     * tensor names and shapes.
+     */
+    static String difference(ModelWeights base, ModelWeights other, boolean sameLayerCount) {
         String config = configDifference(json(base.config().toJson()), json(other.config().toJson()), sameLayerCount);
         if (config != null) {
             return config;
-        }
-        if (sameLayerCount) {
-            String tensors = tensorDifference(base.tensors(), other.tensors());
-            if (tensors != null) {
-                return tensors;
-            }
         }
         return vocabularyDifference(base.assets().get("tokenizer.json"), other.assets().get("tokenizer.json"));
     }
@@ -68,25 +64,6 @@ public final class ArchitectureCheck {
             String key = it.next();
             if (!IGNORED.contains(key) && !base.has(key)) {
                 return "has an extra config key '" + key + "'";
-            }
-        }
-        return null;
-    }
-
-    private static String tensorDifference(Map<String, Tensor> base, Map<String, Tensor> other) {
-        for (Tensor t : base.values()) {
-            Tensor mine = other.get(t.name());
-            if (mine == null) {
-                return "has no tensor '" + t.name() + "'";
-            }
-            if (!Arrays.equals(mine.shape(), t.shape())) {
-                return "tensor '" + t.name() + "' has shape " + Arrays.toString(mine.shape()) + ", not "
-                        + Arrays.toString(t.shape());
-            }
-        }
-        for (String name : other.keySet()) {
-            if (!base.containsKey(name)) {
-                return "has an extra tensor '" + name + "'";
             }
         }
         return null;

@@ -5,12 +5,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.pipeline.StrataException;
-import dev.strata.pipeline.model.Checkpoint;
 import dev.strata.pipeline.model.DType;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.LlamaLayout;
 import dev.strata.pipeline.model.LlamaLayout.LayerTensor;
 import dev.strata.pipeline.model.ModelFolder;
+import dev.strata.pipeline.model.ModelWeights;
+import dev.strata.pipeline.model.StoredWeights;
 import dev.strata.pipeline.model.Tensor;
 import dev.strata.pipeline.settings.Settings;
 import dev.strata.pipeline.util.AtomicDirectory;
@@ -19,43 +20,43 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 
 /**
- * Runs a {@link MergeConfig}: reads its models, checks they share the reference's architecture, merges tensor by
- * tensor with the operator, and writes a Hugging Face folder (the reference's config and tokenizer) with
- * {@value #RECORD}, all at once.
+ * Runs a {@link MergeConfig}: opens its models (headers only), checks they share the reference's architecture, and
+ * writes a Hugging Face folder (the reference's config and tokenizer) with {@value #RECORD}, merging tensor by tensor
+ * with the operator as each is written: one output tensor and its inputs are in memory at a time, whatever the
+ * models' size.
  */
 public final class ModelMerge {
     /** What was merged from what, beside the weights. */
     public static final String RECORD = "merge.json";
 
-    private static final Logger LOG = LogManager.getLogger(ModelMerge.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final MergeConfig config;
-    private final Map<Path, Checkpoint> loaded = new LinkedHashMap<>();
+    private final Map<Path, StoredWeights> loaded = new LinkedHashMap<>();
     private final ObjectNode record = JSON.createObjectNode();
 
     private ModelMerge(MergeConfig config) {
         this.config = config;
     }
 
-    /** Merges as {@code config} says into {@code out} (absent or empty) and returns the written model. */
-    public static Checkpoint run(MergeConfig config, Path out) {
+    /**
+     * Merges as {@code config} says into {@code out} (absent or empty) and returns the model written (a plan: its
+     * tensors are merged again when read from it).
+     */
+    public static ModelWeights run(MergeConfig config, Path out) {
         AtomicDirectory.requireAbsentOrEmpty(out.toAbsolutePath().normalize());
         return new ModelMerge(config).write(out);
     }
 
-    private Checkpoint write(Path out) {
+    private ModelWeights write(Path out) {
         for (Path folder : config.folders()) {
-            LOG.info("reading {}", folder);
-            loaded.put(folder, ModelFolder.read(folder));
+            loaded.put(folder, ModelFolder.open(folder));
         }
         MergeConfig.Source reference = config.reference();
-        Checkpoint ref = loaded.get(reference.path());
-        for (Map.Entry<Path, Checkpoint> e : loaded.entrySet()) {
+        StoredWeights ref = loaded.get(reference.path());
+        for (Map.Entry<Path, StoredWeights> e : loaded.entrySet()) {
             String problem = ArchitectureCheck.difference(ref, e.getValue(), config.slices().isEmpty());
             if (problem != null && !e.getKey().equals(reference.path())) {
                 throw new StrataException(config.file() + ": model '" + written(e.getKey()) + "' cannot be merged with "
@@ -69,7 +70,8 @@ public final class ModelMerge {
         record.put("base_model", config.base() == null ? null : config.base().path().toString());
         record.set("parameters", config.parameters().toJson());
         record.put("dtype", dtype.torchName());
-        Map<String, Tensor> tensors = config.slices().isEmpty() ? wholeModels(ref, dtype) : sliced(ref, dtype);
+        Map<String, MergedModel.Planned> tensors = config.slices().isEmpty() ? wholeModels(ref, dtype)
+                : sliced(ref, dtype);
         int layers = config.slices().isEmpty() ? ref.config().numLayers()
                 : config.slices().stream().mapToInt(s -> s.models().get(0).length()).sum();
         LlamaConfig outConfig = ref.config().withNumLayers(layers);
@@ -77,7 +79,7 @@ public final class ModelMerge {
             outConfig = outConfig.withDtype(dtype);
         }
         record.put("num_hidden_layers", layers);
-        Checkpoint merged = new Checkpoint(outConfig, tensors, ref.assets());
+        MergedModel merged = new MergedModel(outConfig, ref.assets(), tensors);
         try {
             ModelFolder.write(merged, out, ModelFolder.DEFAULT_MAX_SHARD_BYTES,
                     Map.of(RECORD, JSON.writeValueAsString(record) + "\n"));
@@ -88,21 +90,17 @@ public final class ModelMerge {
     }
 
     /** Every tensor merged across the models (the base's shapes and order). */
-    private Map<String, Tensor> wholeModels(Checkpoint ref, DType dtype) {
+    private Map<String, MergedModel.Planned> wholeModels(StoredWeights ref, DType dtype) {
         ArrayNode models = record.putArray("models");
         for (MergeConfig.Source m : config.models()) {
             models.addObject().put("model", m.path().toString()).set("parameters", m.parameters().toJson());
         }
         List<Settings> perModel = config.models().stream().map(MergeConfig.Source::parameters).toList();
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (Tensor t : ref.tensors().values()) {
-            List<float[]> values = new ArrayList<>();
-            for (MergeConfig.Source m : config.models()) {
-                values.add(loaded.get(m.path()).tensor(t.name()).toFloatArray());
-            }
-            float[] base = config.operator().needsBase() ? loaded.get(config.base().path()).tensor(t.name())
-                    .toFloatArray() : null;
-            out.put(t.name(), merge(t.name(), t.shape(), dtype, base, values, perModel));
+        Map<String, MergedModel.Planned> out = new LinkedHashMap<>();
+        for (String name : ref.names()) {
+            List<Inputs> sources = config.models().stream().map(m -> new Inputs(m.path(), name)).toList();
+            Inputs base = config.operator().needsBase() ? new Inputs(config.base().path(), name) : null;
+            out.put(name, planned(name, ref.entry(name).shape(), dtype, base, sources, perModel));
         }
         return out;
     }
@@ -111,9 +109,9 @@ public final class ModelMerge {
      * The slices' layers in order, each merged across its slice's sources; embeddings, final norm and head are the
      * reference's.
      */
-    private Map<String, Tensor> sliced(Checkpoint ref, DType dtype) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        out.put(LlamaLayout.EMBED, ref.tensor(LlamaLayout.EMBED).as(LlamaLayout.EMBED, dtype));
+    private Map<String, MergedModel.Planned> sliced(StoredWeights ref, DType dtype) {
+        Map<String, MergedModel.Planned> out = new LinkedHashMap<>();
+        out.put(LlamaLayout.EMBED, copied(ref, LlamaLayout.EMBED, dtype));
         ArrayNode layers = record.putArray("layers");
         int at = 0;
         for (MergeConfig.Slice slice : config.slices()) {
@@ -140,28 +138,50 @@ public final class ModelMerge {
                     layer.putObject("base").put("model", slice.base().path().toString())
                             .put("layer", slice.base().layers()[0] + k);
                 }
+                int offset = k;
                 for (LayerTensor t : LayerTensor.of(ref.config())) {
-                    List<float[]> values = new ArrayList<>();
-                    for (MergeConfig.Source s : slice.models()) {
-                        values.add(loaded.get(s.path()).tensor(t.name(s.layers()[0] + k)).toFloatArray());
-                    }
-                    float[] base = slice.base() == null ? null
-                            : loaded.get(slice.base().path()).tensor(t.name(slice.base().layers()[0] + k)).toFloatArray();
-                    out.put(t.name(at), merge(t.name(at), t.shape(ref.config()), dtype, base, values, perModel));
+                    List<Inputs> values = slice.models().stream()
+                            .map(s -> new Inputs(s.path(), t.name(s.layers()[0] + offset))).toList();
+                    Inputs base = slice.base() == null ? null
+                            : new Inputs(slice.base().path(), t.name(slice.base().layers()[0] + k));
+                    out.put(t.name(at), planned(t.name(at), t.shape(ref.config()), dtype, base, values, perModel));
                 }
             }
         }
-        out.put(LlamaLayout.FINAL_NORM, ref.tensor(LlamaLayout.FINAL_NORM).as(LlamaLayout.FINAL_NORM, dtype));
+        out.put(LlamaLayout.FINAL_NORM, copied(ref, LlamaLayout.FINAL_NORM, dtype));
         if (!ref.config().tieWordEmbeddings()) {
-            out.put(LlamaLayout.LM_HEAD, ref.tensor(LlamaLayout.LM_HEAD).as(LlamaLayout.LM_HEAD, dtype));
+            out.put(LlamaLayout.LM_HEAD, copied(ref, LlamaLayout.LM_HEAD, dtype));
         }
         return out;
     }
 
-    private Tensor merge(String name, long[] shape, DType dtype, float[] base, List<float[]> values,
+    /** A tensor of one of the models, by folder and name. */
+    private record Inputs(Path folder, String name) {
+    }
+
+    /** The reference's tensor, unmerged, stored as {@code dtype}. */
+    private MergedModel.Planned copied(StoredWeights ref, String name, DType dtype) {
+        return new MergedModel.Planned(dtype, ref.entry(name).shape(), () -> values(ref, name));
+    }
+
+    /** An output tensor merged from {@code sources} (and {@code base}) when it is written. */
+    private MergedModel.Planned planned(String name, long[] shape, DType dtype, Inputs base, List<Inputs> sources,
             List<Settings> perModel) {
-        float[] merged = config.operator().merge(new TensorInputs(name, base, values), config.parameters(), perModel);
-        return Tensor.of(name, dtype, shape, merged);
+        return new MergedModel.Planned(dtype, shape, () -> {
+            List<float[]> values = sources.stream().map(i -> values(loaded.get(i.folder()), i.name())).toList();
+            float[] from = base == null ? null : values(loaded.get(base.folder()), base.name());
+            return config.operator().merge(new TensorInputs(name, from, values), config.parameters(), perModel);
+        });
+    }
+
+    /** A stored tensor's values on the heap, its direct buffer freed at once. */
+    private static float[] values(StoredWeights model, String name) {
+        Tensor t = model.load(name);
+        try {
+            return t.toFloatArray();
+        } finally {
+            t.release();
+        }
     }
 
     /** The path of a folder as the config first writes it. */

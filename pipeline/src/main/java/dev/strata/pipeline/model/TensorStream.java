@@ -41,6 +41,16 @@ public record TensorStream(String name, DType dtype, long[] shape, Values values
         return elementCount() * dtype.bytes();
     }
 
+    /** Values held in an array (a tensor computed on the heap), to be stored as {@code dtype}. */
+    public static TensorStream of(String name, DType dtype, long[] shape, float[] values) {
+        int[] next = {0};
+        return new TensorStream(name, dtype, shape, dst -> {
+            int n = Math.min(dst.remaining(), values.length - next[0]);
+            dst.put(values, next[0], n);
+            next[0] += n;
+        });
+    }
+
     /** A loaded tensor's values, in its storage type. */
     public static TensorStream of(Tensor t) {
         FloatBuffer values = t.floats();

@@ -50,7 +50,7 @@ class ModelMergeTest {
                 + "dtype: bfloat16\nslices:\n"
                 + "  - sources: [{model: a, layer_range: [0, 2]}, {model: b, layer_range: [0, 2]}]\n"
                 + "  - sources: [{model: b, layer_range: [1, 2]}, {model: a, layer_range: [1, 2]}]\n");
-        Checkpoint merged = ModelMerge.run(cfg, dir.resolve("out"));
+        Checkpoint merged = Checkpoint.of(ModelMerge.run(cfg, dir.resolve("out")));
         assertEquals(3, merged.config().numLayers());
         assertEquals(DType.BF16, ModelFolder.readConfig(dir.resolve("out")).dtype());
         int[] from = {0, 1, 1};
