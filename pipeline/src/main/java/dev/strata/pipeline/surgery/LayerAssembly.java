@@ -11,10 +11,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A model made of another's layers and new ones, renumbered from 0: each layer is one of the source's, kept, or
- * weights a method made (a merged pair, a replacement block); the embeddings, final norm, head and side files are the
- * source's. A view: nothing of the source is read until it is written, so a model in its files is pruned or merged by
- * streaming it into the new folder, never loading it whole.
+ * A model made of other models' layers and new ones, renumbered from 0: each layer is a layer of the source (or of
+ * another model of its architecture, a fine-tuned variant), kept as it is, or weights a method made (a merged pair,
+ * a replacement block), or weights computed when written (a merge of variants); the embeddings, final norm, head and
+ * side files are the source's. A view: nothing is read or computed until it is written, one tensor at a time, so a
+ * model in its files is pruned or merged by streaming it into the new folder, never loading it whole.
  */
 public record LayerAssembly(ModelWeights source, List<Layer> layers) implements ModelWeights {
 
@@ -22,12 +23,16 @@ public record LayerAssembly(ModelWeights source, List<Layer> layers) implements 
     public sealed interface Layer {
     }
 
-    /** The source's layer {@code index}, unchanged. */
-    public record Kept(int index) implements Layer {
+    /** Layer {@code index} of {@code from} (the source, or a model of its architecture), unchanged. */
+    public record Kept(ModelWeights from, int index) implements Layer {
     }
 
     /** Weights a method made. */
     public record Made(LayerWeights weights) implements Layer {
+    }
+
+    /** Weights computed tensor by tensor when written (each of the config's shapes). */
+    public record Computed(java.util.function.Function<LayerTensor, Tensor> tensors) implements Layer {
     }
 
     public LayerAssembly {
@@ -38,9 +43,9 @@ public record LayerAssembly(ModelWeights source, List<Layer> layers) implements 
         }
         LlamaConfig config = source.config().withNumLayers(layers.size());
         for (int i = 0; i < layers.size(); i++) {
-            if (layers.get(i) instanceof Kept k && (k.index() < 0 || k.index() >= n)) {
-                throw new StrataException("layer " + k.index() + " does not exist (the model has layers 0.." + (n - 1)
-                        + ")");
+            if (layers.get(i) instanceof Kept k && (k.index() < 0 || k.index() >= k.from().config().numLayers())) {
+                throw new StrataException("layer " + k.index() + " does not exist (the model has layers 0.."
+                        + (k.from().config().numLayers() - 1) + ")");
             }
             if (layers.get(i) instanceof Made m) {
                 m.weights().requireShapes(config, "layer " + i);
@@ -50,7 +55,7 @@ public record LayerAssembly(ModelWeights source, List<Layer> layers) implements 
 
     /** The source's layers {@code kept}, in that order. */
     public static LayerAssembly keeping(ModelWeights source, List<Integer> kept) {
-        return new LayerAssembly(source, kept.stream().<Layer>map(Kept::new).toList());
+        return new LayerAssembly(source, kept.stream().<Layer>map(i -> new Kept(source, i)).toList());
     }
 
     @Override
@@ -73,8 +78,8 @@ public record LayerAssembly(ModelWeights source, List<Layer> layers) implements 
         for (int i = 0; i < layers.size(); i++) {
             for (LayerTensor kind : LayerTensor.values()) {
                 if (kind.name(i).equals(name)) {
-                    TensorStream t = layers.get(i) instanceof Kept k ? source.stream(kind.name(k.index()))
-                            : TensorStream.of(((Made) layers.get(i)).weights().get(kind));
+                    TensorStream t = layers.get(i) instanceof Kept k ? k.from().stream(kind.name(k.index()))
+                            : TensorStream.of(made(layers.get(i), kind));
                     return new TensorStream(name, t.dtype(), t.shape(), t.values());
                 }
             }
@@ -82,13 +87,18 @@ public record LayerAssembly(ModelWeights source, List<Layer> layers) implements 
         return source.stream(name);
     }
 
+    /** A made or computed layer's tensor of one kind. */
+    private static Tensor made(Layer layer, LayerTensor kind) {
+        return layer instanceof Made m ? m.weights().get(kind) : ((Computed) layer).tensors().apply(kind);
+    }
+
     @Override
     public Tensor load(String name) {
         for (int i = 0; i < layers.size(); i++) {
             for (LayerTensor kind : LayerTensor.values()) {
                 if (kind.name(i).equals(name)) {
-                    Tensor t = layers.get(i) instanceof Kept k ? source.load(kind.name(k.index()))
-                            : ((Made) layers.get(i)).weights().get(kind);
+                    Tensor t = layers.get(i) instanceof Kept k ? k.from().load(kind.name(k.index()))
+                            : made(layers.get(i), kind);
                     return t.as(name, t.dtype());
                 }
             }

@@ -57,7 +57,7 @@ public final class LayerSurgery {
         if (a < 0 || a + 1 >= n) {
             throw new StrataException("no adjacent pair (" + a + ", " + (a + 1) + ") in a model with layers 0.." + (n - 1));
         }
-        List<LayerAssembly.Layer> layers = kept(n);
+        List<LayerAssembly.Layer> layers = kept(model, n);
         layers.set(a, new LayerAssembly.Made(merged));
         layers.remove(a + 1);
         return new LayerAssembly(model, layers);
@@ -91,7 +91,7 @@ public final class LayerSurgery {
             throw new StrataException("no block of " + length + " layer(s) from " + start + " in a model with layers 0.."
                     + (n - 1));
         }
-        List<LayerAssembly.Layer> layers = kept(n);
+        List<LayerAssembly.Layer> layers = kept(model, n);
         layers.subList(start, start + length).clear();
         if (replacement != null) {
             layers.add(start, new LayerAssembly.Made(replacement));
@@ -99,8 +99,7 @@ public final class LayerSurgery {
         return new LayerAssembly(model, layers);
     }
 
-    private static List<LayerAssembly.Layer> kept(int n) {
-        return IntStream.range(0, n).<LayerAssembly.Layer>mapToObj(LayerAssembly.Kept::new)
-                .collect(java.util.stream.Collectors.toCollection(ArrayList::new));
+    private static List<LayerAssembly.Layer> kept(ModelWeights model, int n) {
+        return new ArrayList<>(LayerAssembly.keeping(model, IntStream.range(0, n).boxed().toList()).layers());
     }
 }

@@ -15,6 +15,7 @@ import dev.strata.pipeline.forward.LlamaModel;
 import dev.strata.pipeline.merge.ArchitectureCheck;
 import dev.strata.pipeline.merge.MergeOperators;
 import dev.strata.pipeline.model.LlamaConfig;
+import dev.strata.pipeline.model.ModelWeights;
 import dev.strata.pipeline.score.LayerScores;
 import dev.strata.pipeline.score.Metric;
 import dev.strata.pipeline.settings.Param;
@@ -233,22 +234,16 @@ public final class Tailor implements CompressionMethod {
         return best;
     }
 
-    /** The candidate assembled on the driver, as a checkpoint with its plan. */
+    /**
+     * The candidate as a view of the stored base and variants, with its plan: written tensor by tensor, no model
+     * loaded on the driver.
+     */
     private static Compressed export(CompressionRun run, Settings s, List<String> variants, Genotype genotype) {
-        List<LlamaModel> loaded = new ArrayList<>();
-        try {
-            loaded.add(LlamaModel.fromCheckpoint(run.read(run.original().address()), ai.djl.Device.cpu()));
-            for (String v : variants) {
-                loaded.add(LlamaModel.fromCheckpoint(run.read(v), ai.djl.Device.cpu()));
-            }
-            CandidateAssembler assembler = new CandidateAssembler(loaded.get(0), loaded.subList(1, loaded.size()),
-                    LayerMerge.defaults(MergeOperators.get(s.get(MERGE), s.name(MERGE)), variants.size()));
-            try (Candidate candidate = assembler.assemble(genotype)) {
-                return new Compressed(candidate.toCheckpoint(), candidate.plan());
-            }
-        } finally {
-            loaded.forEach(LlamaModel::close);
-        }
+        LayerMerge merge = LayerMerge.defaults(MergeOperators.get(s.get(MERGE), s.name(MERGE)), variants.size());
+        ModelWeights base = run.open(run.original().address());
+        List<ModelWeights> stored = variants.stream().<ModelWeights>map(run::open).toList();
+        return new Compressed(CandidateExport.of(base, stored, merge, genotype),
+                CandidatePlan.of(genotype, merge, base.config()));
     }
 
     private static String operatorProblem(String name) {

@@ -20,6 +20,7 @@ import dev.strata.pipeline.model.DType;
 import dev.strata.pipeline.model.LlamaLayout;
 import dev.strata.pipeline.model.LlamaLayout.LayerTensor;
 import dev.strata.pipeline.model.ModelFolder;
+import dev.strata.pipeline.model.ModelWeights;
 import dev.strata.pipeline.model.Tensor;
 import dev.strata.pipeline.testing.ReferenceLlama;
 import dev.strata.pipeline.testing.TinyModels;
@@ -204,15 +205,21 @@ class CandidateAssemblerTest {
     @Test
     void exportsRenumberedLayersAndAPlanOfTheirSources(@TempDir Path dir) {
         Checkpoint expected = expectedMixed();
+        ModelFolder.write(baseCheckpoint, dir.resolve("base"));
+        List<ModelWeights> stored = new ArrayList<>();
+        for (int v = 0; v < variantCheckpoints.size(); v++) {
+            ModelFolder.write(variantCheckpoints.get(v), dir.resolve("variant-" + v));
+            stored.add(ModelFolder.open(dir.resolve("variant-" + v)));
+        }
+        LayerMerge merge = LayerMerge.taskArithmetic(2);
         Path out = dir.resolve("candidate");
-        try (Candidate c = new CandidateAssembler(base, variants).assemble(mixed())) {
-            Checkpoint cp = c.toCheckpoint();
-            assertEquals(4, cp.config().numLayers());
-            assertEquals(expected.tensors().keySet(), cp.tensors().keySet());
-            for (Tensor t : expected.tensors().values()) {
-                assertTrue(t.bitEquals(cp.tensor(t.name())), t.name());
-            }
-            c.write(out);
+        ModelFolder.write(CandidateExport.of(ModelFolder.open(dir.resolve("base")), stored, merge, mixed()), out,
+                ModelFolder.DEFAULT_MAX_SHARD_BYTES, Map.of(Plan.FILE,
+                        CandidatePlan.of(mixed(), merge, baseCheckpoint.config()).toJson()));
+        Checkpoint written = ModelFolder.read(out);
+        assertEquals(expected.tensors().keySet(), written.tensors().keySet());
+        for (Tensor t : expected.tensors().values()) {
+            assertTrue(t.bitEquals(written.tensor(t.name())), t.name()); // streamed from the folders, merged as written
         }
         Checkpoint back = ModelFolder.read(out);
         assertEquals(4, back.config().numLayers());
