@@ -218,14 +218,9 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * Decoder layer {@code index} for work in {@code scope}: a held model's own layer (shared, not attached to the
-     * scope), or a streamed model's read from storage into the scope and freed when it closes.
+     * One weight of decoder layer {@code index} for work in {@code scope}: a held model's own (shared, not attached to
+     * the scope), or a streamed model's read from storage into the scope and freed when it closes.
      */
-    public DecoderLayer openLayer(int index, NDManager scope) {
-        return streamed == null ? layers.get(index) : streamed.layer(storedLayers.get(index), scope);
-    }
-
-    /** One weight of decoder layer {@code index}, as {@link #openLayer} gives it, without reading the rest of the layer. */
     public NDArray openWeight(int index, LayerTensor kind, NDManager scope) {
         return streamed == null ? layers.get(index).weight(kind) : streamed.weight(storedLayers.get(index), kind, scope);
     }
@@ -246,7 +241,7 @@ public final class LlamaModel implements AutoCloseable {
         return rope;
     }
 
-    /** The layers of a model held in memory (a streamed model has none held: see {@link #openLayer}). */
+    /** The layers of a model held in memory (a streamed model has none held: its passes read them one at a time). */
     public List<DecoderLayer> layers() {
         requireHeld("this step");
         return layers;
@@ -329,28 +324,27 @@ public final class LlamaModel implements AutoCloseable {
             }
             Progress progress = streamed == null ? null : Progress.ofLongOnly("streamed pass", config.numLayers(),
                     "layers");
-            for (int l = 0; l < config.numLayers(); l++) {
-                DecoderLayer.Output o;
-                try (NDManager weights = scope.newSubManager()) {
-                    o = openLayer(l, weights).forward(x, tables, mask, capture);
+            try (StreamedWeights.Pass pass = streamed == null ? null : streamed.pass(storedLayers, scope)) {
+                for (int l = 0; l < config.numLayers(); l++) {
+                    DecoderLayer.Output o = layer(l, pass, x, tables, mask, capture);
+                    if (progress != null) {
+                        progress.advance(1, 0);
+                    }
+                    if (capture.hiddenStates()) {
+                        hidden.add(o.hidden());
+                    } else {
+                        x.close();
+                    }
+                    if (capture.attentionOutputs()) {
+                        o.attentionOutput().attach(out);
+                        attention.add(o.attentionOutput());
+                    }
+                    if (capture.mlpActivations()) {
+                        o.mlpActivation().attach(out);
+                        mlp.add(o.mlpActivation());
+                    }
+                    x = o.hidden();
                 }
-                if (progress != null) {
-                    progress.advance(1, 0);
-                }
-                if (capture.hiddenStates()) {
-                    hidden.add(o.hidden());
-                } else {
-                    x.close();
-                }
-                if (capture.attentionOutputs()) {
-                    o.attentionOutput().attach(out);
-                    attention.add(o.attentionOutput());
-                }
-                if (capture.mlpActivations()) {
-                    o.mlpActivation().attach(out);
-                    mlp.add(o.mlpActivation());
-                }
-                x = o.hidden();
             }
             NDArray logits = null;
             if (capture.logits()) {
@@ -366,6 +360,17 @@ public final class LlamaModel implements AutoCloseable {
                 last = x;
             }
             return new ForwardOutput(logits, hidden, attention, mlp, last);
+        }
+    }
+
+    /** Runs layer {@code l}: held, or the next of a streamed pass, freed as soon as it has computed. */
+    private DecoderLayer.Output layer(int l, StreamedWeights.Pass pass, NDArray x, Rope.Tables tables, NDArray mask,
+            Capture capture) {
+        if (pass == null) {
+            return layers.get(l).forward(x, tables, mask, capture);
+        }
+        try (StreamedWeights.ReadLayer read = pass.next()) {
+            return read.layer().forward(x, tables, mask, capture);
         }
     }
 

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
+import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.LlamaLayout;
 import dev.strata.pipeline.model.StoredWeights;
@@ -44,6 +45,93 @@ final class StreamedWeights {
         this.headRowsPerBlock = (int) Math.max(1, Math.min(config.vocabSize(), headBlockBytes / rowBytes));
         this.budgetMib = (int) Math.min(Integer.MAX_VALUE, Math.max(1, budget.bytes() / MIB));
         this.budget = new Semaphore(budgetMib);
+    }
+
+    /** Reads layers for passes one ahead of the compute, on a thread of its own (daemon: it never holds the JVM). */
+    private static final java.util.concurrent.ExecutorService READER = java.util.concurrent.Executors
+            .newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "strata-layer-reader");
+                t.setDaemon(true);
+                return t;
+            });
+
+    /**
+     * The stored layers {@code stored} in order for one pass, each read while the one before it computes (when the
+     * budget holds two layers; otherwise the read waits for the last layer's memory, and the pass is sequential).
+     */
+    Pass pass(List<Integer> stored, NDManager scope) {
+        return new Pass(stored, scope);
+    }
+
+    /** A layer read for a pass, and the scope of its arrays: closing it frees the layer. */
+    record ReadLayer(DecoderLayer layer, NDManager weights) implements AutoCloseable {
+        @Override
+        public void close() {
+            weights.close();
+        }
+    }
+
+    /** One pass's layers: {@link #next} hands out the current one and starts reading the following one. */
+    final class Pass implements AutoCloseable {
+        private final List<Integer> stored;
+        private final NDManager scope;
+        private int handed;
+        private java.util.concurrent.Future<DecoderLayer> ahead;
+        private NDManager aheadScope;
+
+        private Pass(List<Integer> stored, NDManager scope) {
+            this.stored = stored;
+            this.scope = scope;
+            readAhead();
+        }
+
+        /** The next layer (close it once it has computed, which frees it); the one after it starts reading now. */
+        ReadLayer next() {
+            ReadLayer read = new ReadLayer(await(), aheadScope);
+            handed++;
+            readAhead();
+            return read;
+        }
+
+        private void readAhead() {
+            if (handed >= stored.size()) {
+                ahead = null;
+                aheadScope = null;
+                return;
+            }
+            int index = stored.get(handed);
+            NDManager weights = scope.newSubManager();
+            aheadScope = weights;
+            ahead = READER.submit(() -> layer(index, weights));
+        }
+
+        private DecoderLayer await() {
+            try {
+                return ahead.get();
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new StrataException("interrupted while reading a layer");
+            } catch (java.util.concurrent.ExecutionException ex) {
+                if (ex.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new IllegalStateException(ex.getCause());
+            }
+        }
+
+        /** Waits for a read still under way (a failed pass) and frees what it read. */
+        @Override
+        public void close() {
+            if (ahead != null) {
+                try {
+                    await();
+                } catch (RuntimeException ignored) {
+                    // the pass has already failed; its own error is the one reported
+                } finally {
+                    aheadScope.close();
+                }
+            }
+        }
     }
 
     /** Decoder layer {@code index} of the stored model, its arrays in {@code scope} and freed with it. */

@@ -97,6 +97,23 @@ class StreamedModelTest {
     }
 
     @Test
+    void aNonFiniteWeightMetMidPassFailsThePassInOneLineNamingIt() {
+        Checkpoint cp = TinyModels.random(TinyModels.config(3, 2, true), 12, DType.F32);
+        cp.tensor("model.layers.2.mlp.up_proj.weight").floats().put(7, Float.NaN);
+        Path dir = tmp.resolve("nan");
+        ModelFolder.write(cp, dir);
+        StoredWeights stored = ModelFolder.open(dir); // headers are fine: values are read by the pass
+        MemoryBudget tight = new MemoryBudget(stored.layerF32Bytes(0) * 2 + 4L * 32 * 61, "test");
+        try (LlamaModel streamed = LlamaModel.open(dir, Device.cpu(), tight, ComputeType.F32);
+                NDManager scope = streamed.newScope()) {
+            StrataException ex = assertThrows(StrataException.class,
+                    () -> streamed.logits(streamed.tokens(scope, new long[][] {{1, 2, 3}})));
+            assertEquals(dir.resolve("model.safetensors") + ": tensor 'model.layers.2.mlp.up_proj.weight' holds NaN at "
+                    + "element 7; the weights are not finite", ex.getMessage());
+        }
+    }
+
+    @Test
     void aBudgetBelowOneLayerIsRefusedInOneLine() {
         StoredWeights stored = ModelFolder.open(TinyModels.STORIES);
         MemoryBudget tiny = new MemoryBudget(stored.layerF32Bytes(0) / 2, "--memory-budget 100k");
