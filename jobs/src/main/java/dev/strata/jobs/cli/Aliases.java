@@ -15,7 +15,7 @@ import java.util.List;
 final class Aliases {
     /** The global options that take a value as the next argument. */
     private static final java.util.Set<String> GLOBAL_OPTIONS_WITH_VALUE = java.util.Set.of("--threads",
-            "--memory-budget");
+            "--memory-budget", "--dtype");
 
     private Aliases() {
     }

@@ -69,7 +69,11 @@ public final class StrataCli {
         cli.addSubcommand(withSettings(new FinetuneCommand(), FinetuneCommand.OPTIONS.and(Finetune.PARAMS)));
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionStrategy(parsed -> {
-            root.applyGlobalOptions();
+            try {
+                root.applyGlobalOptions();
+            } catch (StrataException badValue) {
+                return root.report(badValue);
+            }
             return new CommandLine.RunLast().execute(parsed);
         });
         cli.setExecutionExceptionHandler((ex, command, parsed) -> root.report(ex));
@@ -95,12 +99,17 @@ public final class StrataCli {
                 Configurator.setLevel(name, Level.WARN);
             }
         }
+        // set or cleared on every run: a JVM that runs several commands (tests, notebooks) must not inherit them
         if (memoryBudget != null) {
             MemoryBudget.parse(memoryBudget, "--memory-budget");
             System.setProperty(MemoryBudget.PROPERTY, memoryBudget);
+        } else {
+            System.clearProperty(MemoryBudget.PROPERTY);
         }
         if (dtype != null) {
             System.setProperty(ComputeType.PROPERTY, dtype);
+        } else {
+            System.clearProperty(ComputeType.PROPERTY);
         }
         if (threads != null) {
             if (threads < 1) {

@@ -31,6 +31,32 @@ class PplCommandTest {
     }
 
     @Test
+    void computeTypeAndMemoryBudgetAreGlobalAndLastOneCommand() throws Exception {
+        String[] ppl = {"ppl", "--model", CliRun.STORIES.toString(), "--data", CliRun.TINYSTORIES.toString(),
+            "--seq-len", "128", "--windows", "4", "--json"};
+        CliRun f16 = CliRun.of(concat(new String[] {"--dtype", "f16", "--memory-budget", "200k"}, ppl));
+        assertEquals(0, f16.exitCode(), f16.err());
+        assertTrue(f16.err().contains("streaming from storage") && f16.err().contains("computing in F16"), f16.err());
+        CliRun f32 = CliRun.of(ppl); // neither option carries over from the command before
+        assertEquals(0, f32.exitCode(), f32.err());
+        assertTrue(f32.err().contains("loading whole") && f32.err().contains("computing in F32"), f32.err());
+        ObjectMapper json = new ObjectMapper();
+        double half = json.readTree(f16.out()).get("perplexity").asDouble();
+        double full = json.readTree(f32.out()).get("perplexity").asDouble();
+        assertEquals(full, half, 0.005 * full, "F16 within 0.5% of F32");
+        assertEquals("strata: error: --dtype bf16: DJL 0.36 cannot compute in bfloat16 (a bfloat16 array ends the JVM); "
+                + "use f16 on a GPU, or f32", CliRun.of(concat(new String[] {"--dtype", "bf16"}, ppl)).lastErrLine());
+        assertEquals("strata: error: --memory-budget: 'lots' is not a size (expected e.g. 6g, 512m or 6GiB)",
+                CliRun.of(concat(new String[] {"--memory-budget", "lots"}, ppl)).lastErrLine());
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    @Test
     void tableOutputForPeople() {
         CliRun run = CliRun.of("ppl", "--model", CliRun.STORIES.toString(), "--data", CliRun.TINYSTORIES.toString(),
                 "--seq-len", "64", "--batch", "64");

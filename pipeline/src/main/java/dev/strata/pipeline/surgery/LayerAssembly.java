@@ -75,34 +75,44 @@ public record LayerAssembly(ModelWeights source, List<Layer> layers) implements 
 
     @Override
     public TensorStream stream(String name) {
+        Slot slot = slot(name);
+        if (slot == null) {
+            return source.stream(name);
+        }
+        TensorStream t = slot.layer() instanceof Kept k ? k.from().stream(slot.kind().name(k.index()))
+                : TensorStream.of(made(slot.layer(), slot.kind()));
+        return new TensorStream(name, t.dtype(), t.shape(), t.values());
+    }
+
+    @Override
+    public Tensor load(String name) {
+        Slot slot = slot(name);
+        if (slot == null) {
+            return source.load(name);
+        }
+        Tensor t = slot.layer() instanceof Kept k ? k.from().load(slot.kind().name(k.index()))
+                : made(slot.layer(), slot.kind());
+        return t.as(name, t.dtype());
+    }
+
+    /** Where a layer tensor's name points: which of the layers, which of its tensors. */
+    private record Slot(Layer layer, LayerTensor kind) {
+    }
+
+    /** The slot of a layer tensor's name, or null for the embeddings, final norm and head (the source's). */
+    private Slot slot(String name) {
         for (int i = 0; i < layers.size(); i++) {
             for (LayerTensor kind : LayerTensor.values()) {
                 if (kind.name(i).equals(name)) {
-                    TensorStream t = layers.get(i) instanceof Kept k ? k.from().stream(kind.name(k.index()))
-                            : TensorStream.of(made(layers.get(i), kind));
-                    return new TensorStream(name, t.dtype(), t.shape(), t.values());
+                    return new Slot(layers.get(i), kind);
                 }
             }
         }
-        return source.stream(name);
+        return null;
     }
 
     /** A made or computed layer's tensor of one kind. */
     private static Tensor made(Layer layer, LayerTensor kind) {
         return layer instanceof Made m ? m.weights().get(kind) : ((Computed) layer).tensors().apply(kind);
-    }
-
-    @Override
-    public Tensor load(String name) {
-        for (int i = 0; i < layers.size(); i++) {
-            for (LayerTensor kind : LayerTensor.values()) {
-                if (kind.name(i).equals(name)) {
-                    Tensor t = layers.get(i) instanceof Kept k ? k.from().load(kind.name(k.index()))
-                            : made(layers.get(i), kind);
-                    return t.as(name, t.dtype());
-                }
-            }
-        }
-        return source.load(name);
     }
 }

@@ -1,6 +1,5 @@
 package dev.strata.pipeline.forward;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +14,7 @@ import dev.strata.pipeline.model.ModelFolder;
 import dev.strata.pipeline.model.RopeScaling;
 import dev.strata.pipeline.model.StoredWeights;
 import dev.strata.pipeline.surgery.LayerSurgery;
+import dev.strata.pipeline.testing.ArrayDifference;
 import dev.strata.pipeline.testing.TinyModels;
 import java.nio.file.Path;
 import java.util.List;
@@ -64,21 +64,9 @@ class ArchitecturesTest {
             assertTrue(streamed.streamed());
             NDArray tokens = whole.tokens(scope, ids);
             NDArray logits = whole.logits(tokens);
-            assertClose(logits, streamed.logits(tokens));
-            assertClose(whole.withoutLayer(0).logits(tokens), exported.logits(tokens));
+            ArrayDifference.assertWithin(1e-6, logits, streamed.logits(tokens), "streamed logits");
+            ArrayDifference.assertWithin(1e-6, whole.withoutLayer(0).logits(tokens), exported.logits(tokens),
+                    "the exported model's logits");
         }
-    }
-
-    private static void assertClose(NDArray expected, NDArray actual) {
-        assertArrayEquals(expected.getShape().getShape(), actual.getShape().getShape());
-        float[] e = expected.toFloatArray();
-        float[] a = actual.toFloatArray();
-        double diff = 0;
-        double scale = 0;
-        for (int i = 0; i < e.length; i++) {
-            diff = Math.max(diff, Math.abs(e[i] - a[i]));
-            scale = Math.max(scale, Math.abs(e[i]));
-        }
-        assertTrue(scale > 0 && diff / scale <= 1e-6, "relative difference " + diff / scale);
     }
 }

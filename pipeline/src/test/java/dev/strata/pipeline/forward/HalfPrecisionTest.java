@@ -15,6 +15,7 @@ import dev.strata.pipeline.model.ModelFolder;
 import dev.strata.pipeline.model.StoredWeights;
 import dev.strata.pipeline.score.LayerScores;
 import dev.strata.pipeline.score.Scorer;
+import dev.strata.pipeline.testing.ArrayDifference;
 import dev.strata.pipeline.testing.TinyModels;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -46,10 +47,10 @@ class HalfPrecisionTest {
             NDArray expected = f32.logits(tokens);
             NDArray half = f16.logits(tokens);
             assertEquals(DataType.FLOAT32, half.getDataType());
-            double difference = relativeMax(expected, half);
+            double difference = ArrayDifference.relative(expected, half);
             assertTrue(difference > 0, "F16 must differ from F32 somewhere, or it did not compute in F16");
             assertTrue(difference <= LOGIT_TOLERANCE, "logits differ by " + difference);
-            assertTrue(relativeMax(half, f16Streamed.logits(tokens)) <= 1e-6, "streamed F16 equals held F16");
+            assertTrue(ArrayDifference.relative(half, f16Streamed.logits(tokens)) <= 1e-6, "streamed F16 equals held F16");
 
             double pplF32 = Perplexity.evaluateWindows(f32, ids, 3).perplexity();
             double pplF16 = Perplexity.evaluateWindows(f16, ids, 3).perplexity();
@@ -74,17 +75,5 @@ class HalfPrecisionTest {
         assertEquals("--dtype 'f8' is not a compute type (expected f32 or f16)",
                 assertThrows(StrataException.class, () -> ComputeType.parse("f8", "--dtype")).getMessage());
         assertEquals(ComputeType.F32, ComputeType.current(Device.cpu(), dev.strata.pipeline.model.DType.F16));
-    }
-
-    private static double relativeMax(NDArray expected, NDArray actual) {
-        float[] e = expected.toFloatArray();
-        float[] a = actual.toFloatArray();
-        double diff = 0;
-        double scale = 0;
-        for (int i = 0; i < e.length; i++) {
-            diff = Math.max(diff, Math.abs(e[i] - a[i]));
-            scale = Math.max(scale, Math.abs(e[i]));
-        }
-        return diff / scale;
     }
 }

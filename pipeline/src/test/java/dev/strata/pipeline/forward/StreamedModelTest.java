@@ -1,6 +1,5 @@
 package dev.strata.pipeline.forward;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,6 +17,7 @@ import dev.strata.pipeline.model.ModelFolder;
 import dev.strata.pipeline.model.StoredWeights;
 import dev.strata.pipeline.score.LayerScores;
 import dev.strata.pipeline.score.Scorer;
+import dev.strata.pipeline.testing.ArrayDifference;
 import dev.strata.pipeline.testing.TinyModels;
 import java.nio.file.Path;
 import java.util.List;
@@ -144,17 +144,7 @@ class StreamedModelTest {
     }
 
     private static void assertClose(String what, NDArray expected, NDArray actual) {
-        assertArrayEquals(expected.getShape().getShape(), actual.getShape().getShape(), what + " shape");
-        float[] e = expected.toFloatArray();
-        float[] a = actual.toFloatArray();
-        double maxDiff = 0;
-        double maxRef = 0;
-        for (int i = 0; i < e.length; i++) {
-            maxDiff = Math.max(maxDiff, Math.abs(e[i] - a[i]));
-            maxRef = Math.max(maxRef, Math.abs(e[i]));
-        }
-        assertTrue(maxRef > 0, what + " is all zeros");
-        assertTrue(maxDiff / maxRef <= TOLERANCE, what + ": relative difference " + maxDiff / maxRef);
+        ArrayDifference.assertWithin(TOLERANCE, expected, actual, what);
     }
 
     private static void assertRelative(double expected, double actual, String what) {
