@@ -37,7 +37,9 @@ public final class Sessions {
                     .config("spark.driver.host", System.getProperty("spark.driver.host", "127.0.0.1"))
                     .config("spark.sql.shuffle.partitions", System.getProperty("spark.sql.shuffle.partitions", "8"));
         }
-        return builder.getOrCreate();
+        SparkSession session = builder.getOrCreate();
+        session.sparkContext().addSparkListener(new StageProgress());
+        return session;
     }
 
     /**

@@ -63,9 +63,12 @@ public enum ComputeType {
         return as(x, weight.getDataType());
     }
 
-    /** {@code x} in F32 (itself when it is already): what a half-precision product hands back to the residual stream. */
+    /**
+     * A half-precision {@code x} in F32, what a product hands back to the residual stream; any other {@code x} itself
+     * (F32, or the F64 a gradient check runs in).
+     */
     public static NDArray widen(NDArray x) {
-        return as(x, DataType.FLOAT32);
+        return x.getDataType() == DataType.FLOAT16 ? x.toType(DataType.FLOAT32, false) : x;
     }
 
     private static NDArray as(NDArray x, DataType type) {
