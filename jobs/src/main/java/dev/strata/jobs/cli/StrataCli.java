@@ -23,7 +23,8 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "strata", mixinStandardHelpOptions = true, version = "strata 0.1.0",
         description = "Makes large language models smaller by removing and merging whole transformer layers.",
         subcommands = {ConvertCommand.class, SynthCommand.class, PplCommand.class, GenerateCommand.class, ScoresCommand.class,
-            MethodsCommand.class, RunCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+            MethodsCommand.class, RunCommand.class, BenchCommand.class, DoctorCommand.class,
+            CommandLine.HelpCommand.class})
 public final class StrataCli {
     private static final Logger ERR = LogManager.getLogger("strata.err");
 
