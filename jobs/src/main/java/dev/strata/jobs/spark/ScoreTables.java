@@ -123,8 +123,37 @@ public final class ScoreTables {
         throw new StrataException("score tables: unknown channel kind '" + id + "'");
     }
 
+    /**
+     * Writes one table as Parquet at {@code path} and, from the same rows, as TABLE.csv beside it: the notebook and
+     * pandas read the CSV where pyarrow is missing (Debian 12 has no package of it).
+     */
     private static <T> void write(SparkSession spark, List<T> rows, Function<T, Row> toRow, StructType schema, Path path) {
         List<Row> data = rows.stream().map(toRow).toList();
         spark.createDataFrame(data, schema).coalesce(1).write().parquet(path.toString());
+        Path csv = new Path(path.getParent(), path.getName() + ".csv");
+        try (org.apache.hadoop.fs.FSDataOutputStream out = csv.getFileSystem(spark.sparkContext().hadoopConfiguration())
+                .create(csv, true)) {
+            out.write(csv(schema, data).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.IOException ex) {
+            throw HadoopFiles.failure(csv, "write", ex);
+        }
+    }
+
+    /** RFC 4180 CSV with a header of the schema's names; doubles written in full (shortest exact decimal). */
+    static String csv(StructType schema, List<Row> rows) {
+        StringBuilder s = new StringBuilder(String.join(",", schema.fieldNames())).append('\n');
+        for (Row r : rows) {
+            for (int i = 0; i < r.length(); i++) {
+                if (i > 0) {
+                    s.append(',');
+                }
+                Object v = r.get(i);
+                String text = String.valueOf(v);
+                boolean quote = v instanceof String && (text.contains(",") || text.contains("\"") || text.contains("\n"));
+                s.append(quote ? '"' + text.replace("\"", "\"\"") + '"' : text);
+            }
+            s.append('\n');
+        }
+        return s.toString();
     }
 }

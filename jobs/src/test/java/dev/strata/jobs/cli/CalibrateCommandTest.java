@@ -119,6 +119,15 @@ class CalibrateCommandTest {
         assertTrue(resumed.err().contains("data/windows-48: reusing"), resumed.err());
         JsonNode actual = JSON.readTree(killed.resolve("scores/original/summary.json").toFile());
         assertSameNumbers(expected.get("layer_scores"), actual.get("layer_scores"));
+        // the tables as CSV too (pandas without pyarrow): the same values as summary.json, written apart
+        List<String> layerCsv = Files.readAllLines(killed.resolve("scores/original/layer_scores.csv"));
+        assertEquals("run_id,model,step,layer,metric,value", layerCsv.get(0));
+        for (String row : layerCsv.subList(1, layerCsv.size())) {
+            String[] f = row.split(",");
+            assertEquals(actual.at("/layer_scores/" + f[4] + "/" + f[3]).asDouble(), Double.parseDouble(f[5]), 0, row);
+        }
+        assertEquals(1 + 5 * (4 + 172), Files.readAllLines(killed.resolve("scores/original/channel_scores.csv")).size(),
+                "a row for every KV group and MLP neuron of the 5 layers");
         assertSameNumbers(expected.get("block_scores"), actual.get("block_scores"));
         try (Stream<Path> leftovers = Files.walk(killed)) {
             assertEquals(List.of(), leftovers.map(p -> p.getFileName().toString()).filter(n -> n.contains(".partial-")).toList());
