@@ -47,30 +47,119 @@ public final class RecipeRunner {
     private RecipeRunner() {
     }
 
-    /** @param out the run folder, or null for the recipe's own */
-    public static Result run(Recipe recipe, String out, Supplier<SparkSession> spark) {
+    /** The stage that fine-tunes a recipe's variants, by its name for {@code --until}. */
+    public static final String VARIANTS = "variants";
+    /** The stage that copies the exported model to OUT/model, by its name for {@code --until}. */
+    public static final String EXPORT = "export";
+    /** For {@code --until}: after the last method, whatever the recipe's methods are (a scheduler's fixed stages). */
+    public static final String METHODS = "methods";
+
+    /** The stages of a recipe in the order a run takes them: its variants (if any), its methods, eval, export, report. */
+    public static List<String> stages(Recipe recipe) {
+        List<String> stages = new ArrayList<>();
+        if (!recipe.variants().isEmpty()) {
+            stages.add(VARIANTS);
+        }
+        recipe.methods().forEach(m -> stages.add(m.method().name()));
+        stages.addAll(List.of(RunLayout.EVAL, EXPORT, RunLayout.REPORT));
+        return stages;
+    }
+
+    /**
+     * Checks a recipe as a run does before it starts (the model's headers, the calibration text, every method's
+     * settings against the model, the evaluation's tasks and data) without starting Spark or writing anything, and
+     * describes its stages, one line each: what a scheduler validates before it runs the stages.
+     */
+    public static List<String> plan(Recipe recipe) {
+        RunDriver.Inputs in = RunDriver.Inputs.check(recipe.run());
+        in.calibration().version(HadoopFiles.configuration()); // the text exists and can be listed
+        recipe.methods().forEach(m -> m.method().check(m.settings(), in.config()));
+        EvalJob.check(recipe.evaluate());
+        List<String> lines = new ArrayList<>();
+        for (String stage : stages(recipe)) {
+            lines.add(stage + ": " + describe(recipe, stage));
+        }
+        return lines;
+    }
+
+    private static String describe(Recipe recipe, String stage) {
+        for (Recipe.Section m : recipe.methods()) {
+            if (m.method().name().equals(stage)) {
+                return m.method().describe(m.settings());
+            }
+        }
+        return switch (stage) {
+            case VARIANTS -> "fine-tune the variants " + recipe.variants().stream().map(v -> v.name()).toList();
+            case RunLayout.EVAL -> "evaluate the original and every model made on "
+                    + recipe.evaluate().get(EvalParams.TASKS);
+            case EXPORT -> "copy the first method's smallest result to OUT/" + RunLayout.EXPORT;
+            default -> "write report.md, report.html and report.json";
+        };
+    }
+
+    /**
+     * @param out the run folder, or null for the recipe's own
+     * @param until the last stage to run ({@link #stages}), or null for all
+     */
+    public static Result run(Recipe recipe, String out, String until, Supplier<SparkSession> spark) {
+        until = lastStage(recipe, until);
         try (RunDriver driver = RunDriver.open(recipe.run(), out != null ? out : recipe.out(), spark)) {
             recipe.methods().forEach(m -> driver.check(m.method(), m.settings()));
             EvalJob.check(recipe.evaluate());
             Map<String, List<String>> texts = VariantMaker.texts(recipe.variants(), driver.folder(),
                     java.nio.file.Path.of(recipe.evaluate().get(EvalParams.DATA_DIR)));
-            return run(recipe, driver, texts, spark);
+            return run(recipe, driver, texts, until, spark);
         }
     }
 
-    private static Result run(Recipe recipe, RunDriver driver, Map<String, List<String>> variantTexts,
+    /**
+     * The stage {@code --until} names: one of {@link #stages}, {@value #VARIANTS} even for a recipe without variants
+     * (nothing to do), or {@value #METHODS} for the last method; null for the whole recipe.
+     */
+    public static String lastStage(Recipe recipe, String until) {
+        if (until == null) {
+            return RunLayout.REPORT;
+        }
+        if (until.equals(METHODS)) {
+            return recipe.methods().get(recipe.methods().size() - 1).method().name();
+        }
+        if (!until.equals(VARIANTS) && !stages(recipe).contains(until)) {
+            throw new StrataException("--until '" + until + "' is not a stage of " + recipe.name() + " (expected "
+                    + VARIANTS + ", " + METHODS + ", " + String.join(", ", stages(recipe).stream()
+                            .filter(st -> !st.equals(VARIANTS)).toList()) + ")");
+        }
+        return until;
+    }
+
+    /** The whole recipe. */
+    public static Result run(Recipe recipe, String out, Supplier<SparkSession> spark) {
+        return run(recipe, out, null, spark);
+    }
+
+    private static Result stopped(RunDriver driver, String stage, Map<String, Double> seconds) {
+        LOG.info("run: stopped after stage {} (--until); the next run of the recipe resumes from there", stage);
+        return new Result(driver.folder().root(), null, seconds, "");
+    }
+
+    private static Result run(Recipe recipe, RunDriver driver, Map<String, List<String>> variantTexts, String until,
             Supplier<SparkSession> spark) {
         RunFolder folder = driver.folder();
         Map<String, Double> seconds = new LinkedHashMap<>();
         List<VariantMaker.Made> variants = recipe.variants().isEmpty() ? List.of() : timed("variants", seconds,
                 () -> VariantMaker.make(recipe.variants(), variantTexts, folder, recipe.run(), spark));
         variants.forEach(v -> driver.nameModel(v.variant().name(), v.model()));
+        if (until.equals(VARIANTS)) {
+            return stopped(driver, until, seconds);
+        }
         List<Product> products = new ArrayList<>();
         List<Product> first = null;
         for (Recipe.Section m : recipe.methods()) {
             List<Product> made = timed(m.method().name(), seconds, () -> driver.compress(m.method(), m.settings()));
             first = first == null ? made : first;
             products.addAll(made);
+            if (until.equals(m.method().name())) {
+                return stopped(driver, until, seconds);
+            }
         }
         Set<String> labels = new HashSet<>();
         for (Product p : products) {
@@ -91,6 +180,9 @@ public final class RecipeRunner {
         timed(RunLayout.EVAL, seconds, () -> EvalJob.run(EvalJob.Options.of(models, names, e,
                 root + "/" + RunLayout.EVAL, HadoopFiles.exists(scores, folder.configuration()) ? scores.toString()
                         : null), spark));
+        if (until.equals(RunLayout.EVAL)) {
+            return stopped(driver, until, seconds);
+        }
         timed(RunLayout.EXPORT, seconds, () -> folder.once(RunLayout.EXPORT, () -> {
             Path staged = folder.staging(RunLayout.EXPORT);
             ModelFiles.write(ModelFolder.open(ModelFiles.local(HadoopFiles.path(exported.model().address()),
@@ -101,6 +193,9 @@ public final class RecipeRunner {
             info.put("model", exported.label());
             return info;
         }));
+        if (until.equals(EXPORT)) {
+            return stopped(driver, until, seconds);
+        }
         String evalReport = root + "/" + RunLayout.EVAL + "/" + EvalJob.REPORT;
         timed(RunLayout.REPORT, seconds, () -> folder.once(RunLayout.REPORT, () -> {
             List<ReportSection> sections = driver.reportSections();

@@ -89,32 +89,15 @@ public final class RunDriver implements AutoCloseable {
      * run (same model and calibration windows) resumed. {@code spark} is started only when a stage needs it.
      */
     public static RunDriver open(Settings run, String out, Supplier<SparkSession> spark) {
+        Inputs in = Inputs.check(run);
         String modelAsGiven = run.get(RunParams.MODEL);
-        String model = HadoopFiles.path(modelAsGiven).toString();
-        Configuration conf = HadoopFiles.configuration();
-        java.nio.file.Path metadata = ModelFiles.localMetadata(HadoopFiles.path(model), conf);
-        // a local model's safetensors headers are checked here (no weights read), so that tensors the config does not
-        // imply fail now, not in every Spark task; a remote model's are checked when its tasks copy it
-        LlamaConfig config = HadoopFiles.isLocal(HadoopFiles.path(model)) ? ModelFolder.check(metadata)
-                : ModelFolder.readConfig(metadata);
-        Integer given = run.get(RunParams.SEQ_LEN);
-        int seqLen = given != null ? given : config.maxPositions();
-        if (seqLen > config.maxPositions()) {
-            throw run.invalid(RunParams.SEQ_LEN, seqLen + " is above max_position_embeddings " + config.maxPositions()
-                    + " of " + modelAsGiven + "/config.json");
-        }
+        String model = in.model();
+        java.nio.file.Path metadata = in.metadata();
+        LlamaConfig config = in.config();
+        CalibrationWindows calibration = in.calibration();
+        Path scoresFrom = in.scoresFrom();
         String data = run.get(RunParams.DATA);
-        CalibrationWindows calibration = new CalibrationWindows(HadoopFiles.path(data).toString(), data,
-                run.get(RunParams.HALF), seqLen,
-                run.get(RunParams.SAMPLES), run.get(RunParams.SEED));
-        Path scoresFrom = null;
-        if (run.get(RunParams.SCORES) != null) {
-            Path dir = HadoopFiles.path(run.get(RunParams.SCORES));
-            scoresFrom = ScoreTables.locate(dir, conf);
-            if (scoresFrom == null) {
-                throw run.invalid(RunParams.SCORES, run.get(RunParams.SCORES) + ": no score tables (not a finished run?)");
-            }
-        }
+        Configuration conf = HadoopFiles.configuration();
         ObjectNode inputs = JSON.createObjectNode();
         inputs.put("model", model);
         calibration.describe(inputs);
@@ -138,6 +121,43 @@ public final class RunDriver implements AutoCloseable {
             throw ex;
         }
         return new RunDriver(run, folder, spark, model, metadata, config, calibration, scoresFrom);
+    }
+
+    /**
+     * What a run reads, checked before anything runs or is written: the model (a local one's safetensors headers too),
+     * the sequence length against its context, the calibration text's spec and the scores taken from another run.
+     */
+    public record Inputs(String model, java.nio.file.Path metadata, LlamaConfig config, CalibrationWindows calibration,
+            Path scoresFrom) {
+        public static Inputs check(Settings run) {
+            String modelAsGiven = run.get(RunParams.MODEL);
+            String model = HadoopFiles.path(modelAsGiven).toString();
+            Configuration conf = HadoopFiles.configuration();
+            java.nio.file.Path metadata = ModelFiles.localMetadata(HadoopFiles.path(model), conf);
+            // a local model's safetensors headers are checked here (no weights read), so that tensors the config does
+            // not imply fail now, not in every Spark task; a remote model's are checked when its tasks copy it
+            LlamaConfig config = HadoopFiles.isLocal(HadoopFiles.path(model)) ? ModelFolder.check(metadata)
+                    : ModelFolder.readConfig(metadata);
+            Integer given = run.get(RunParams.SEQ_LEN);
+            int seqLen = given != null ? given : config.maxPositions();
+            if (seqLen > config.maxPositions()) {
+                throw run.invalid(RunParams.SEQ_LEN, seqLen + " is above max_position_embeddings "
+                        + config.maxPositions() + " of " + modelAsGiven + "/config.json");
+            }
+            String data = run.get(RunParams.DATA);
+            CalibrationWindows calibration = new CalibrationWindows(HadoopFiles.path(data).toString(), data,
+                    run.get(RunParams.HALF), seqLen, run.get(RunParams.SAMPLES), run.get(RunParams.SEED));
+            Path scoresFrom = null;
+            if (run.get(RunParams.SCORES) != null) {
+                Path dir = HadoopFiles.path(run.get(RunParams.SCORES));
+                scoresFrom = ScoreTables.locate(dir, conf);
+                if (scoresFrom == null) {
+                    throw run.invalid(RunParams.SCORES, run.get(RunParams.SCORES)
+                            + ": no score tables (not a finished run?)");
+                }
+            }
+            return new Inputs(model, metadata, config, calibration, scoresFrom);
+        }
     }
 
     /** Releases the run folder for other commands. */
