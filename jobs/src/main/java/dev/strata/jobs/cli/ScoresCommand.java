@@ -6,6 +6,8 @@ import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.spark.RunLayout;
 import dev.strata.jobs.spark.ScoreTables;
 import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.model.ModelFolder;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Command;
@@ -18,10 +20,19 @@ import picocli.CommandLine.Parameters;
 final class ScoresCommand {
 
     @Command(name = "show", mixinStandardHelpOptions = true,
-            description = "Print the original model's layer and block scores of a run (OUT/scores/original/summary.json).")
+            description = {"Print the layer and block scores of a run: the original model's (OUT/scores/original), or "
+                + "another table of the run with --name (a merge step's, e.g. come/step-001).",
+                "Lists what the run folder holds first: its score tables and its models."})
     static final class Show implements Callable<Integer> {
-        @Parameters(paramLabel = "OUT", description = "The run folder (local, hdfs://, s3a://).")
+        private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger(
+                Show.class);
+
+        @Parameters(paramLabel = "OUT", description = "The run folder (local, hdfs://, s3a://), or a scores folder.")
         String out;
+
+        @Option(names = "--name", paramLabel = "NAME", description = "Which score table of the run (default: "
+                + "original).")
+        String name;
 
         @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "table",
                 description = "table, csv or json (default: ${DEFAULT-VALUE}).")
@@ -29,11 +40,26 @@ final class ScoresCommand {
 
         @Override
         public Integer call() {
-            Path dir = ScoreTables.locate(HadoopFiles.path(out), HadoopFiles.configuration());
-            Path file = new Path(dir != null ? dir : new Path(HadoopFiles.path(out), RunLayout.scores(RunLayout.ORIGINAL)),
+            org.apache.hadoop.conf.Configuration conf = HadoopFiles.configuration();
+            Path root = HadoopFiles.path(out);
+            List<String> tables = below(new Path(root, "scores"), ScoreTables.SUMMARY, conf);
+            List<String> models = below(new Path(root, "models"), ModelFolder.CONFIG, conf);
+            if (!tables.isEmpty() || !models.isEmpty()) {
+                LOG.info("{} holds score tables {} and models {}", out, tables, models);
+            }
+            Path dir;
+            if (name != null) {
+                if (!tables.contains(name)) {
+                    throw new StrataException(out + ": no score table '" + name + "' (the run has " + tables + ")");
+                }
+                dir = new Path(root, RunLayout.scores(name));
+            } else {
+                dir = ScoreTables.locate(root, conf);
+            }
+            Path file = new Path(dir != null ? dir : new Path(root, RunLayout.scores(RunLayout.ORIGINAL)),
                     ScoreTables.SUMMARY);
-            String text = HadoopFiles.readText(file, HadoopFiles.configuration(),
-                    " (is " + out + " a finished run?)");
+            String text = HadoopFiles.readText(file, conf, " (is " + out + " a finished run?"
+                    + (tables.isEmpty() ? "" : " it has " + tables + ": choose one with --name") + ")");
             JsonNode summary;
             try {
                 summary = new ObjectMapper().readTree(text);
@@ -42,6 +68,38 @@ final class ScoresCommand {
             }
             ScoresView.print(summary, format);
             return 0;
+        }
+
+        /** The folders under {@code dir} (up to three levels) holding {@code marker}, relative to it, sorted. */
+        private static List<String> below(Path dir, String marker, org.apache.hadoop.conf.Configuration conf) {
+            List<String> found = new java.util.ArrayList<>();
+            try {
+                org.apache.hadoop.fs.FileSystem fs = HadoopFiles.fileSystem(dir, conf);
+                if (!fs.exists(dir)) {
+                    return found;
+                }
+                collect(fs, dir, "", marker, 3, found);
+            } catch (java.io.IOException ex) {
+                throw HadoopFiles.failure(dir, "list", ex);
+            }
+            java.util.Collections.sort(found);
+            return found;
+        }
+
+        private static void collect(org.apache.hadoop.fs.FileSystem fs, Path dir, String prefix, String marker,
+                int depth, List<String> found) throws java.io.IOException {
+            for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(dir)) {
+                String child = f.getPath().getName();
+                if (!f.isDirectory() || child.startsWith(".")) {
+                    continue;
+                }
+                String relative = prefix.isEmpty() ? child : prefix + "/" + child;
+                if (fs.exists(new Path(f.getPath(), marker))) {
+                    found.add(relative);
+                } else if (depth > 1) {
+                    collect(fs, f.getPath(), relative, marker, depth - 1, found);
+                }
+            }
         }
     }
 }

@@ -92,6 +92,15 @@ class MergeCommandTest {
         } finally {
             spark.stop();
         }
+
+        // scores show lists what the run holds and shows any of its tables
+        CliRun show = CliRun.of("scores", "show", killed.toString(), "--name", "come/step-001", "--format", "json");
+        assertEquals(0, show.exitCode(), show.err());
+        assertTrue(show.err().contains("holds score tables [come/step-001, original] and models [come/step-001, "
+                + "come/step-002]"), show.err());
+        assertEquals(1, new com.fasterxml.jackson.databind.ObjectMapper().readTree(show.out()).get("step").asInt());
+        assertEquals("strata: error: " + killed + ": no score table 'come/step-9' (the run has [come/step-001, "
+                + "original])", CliRun.of("scores", "show", killed.toString(), "--name", "come/step-9").lastErrLine());
     }
 
     @Test
