@@ -90,13 +90,9 @@ public final class RunDriver implements AutoCloseable {
      */
     public static RunDriver open(Settings run, String out, Supplier<SparkSession> spark) {
         Inputs in = Inputs.check(run);
-        String modelAsGiven = run.get(RunParams.MODEL);
         String model = in.model();
-        java.nio.file.Path metadata = in.metadata();
-        LlamaConfig config = in.config();
         CalibrationWindows calibration = in.calibration();
         Path scoresFrom = in.scoresFrom();
-        String data = run.get(RunParams.DATA);
         Configuration conf = HadoopFiles.configuration();
         ObjectNode inputs = JSON.createObjectNode();
         inputs.put("model", model);
@@ -109,9 +105,9 @@ public final class RunDriver implements AutoCloseable {
         }
         RunFolder folder = RunFolder.open(out, "--out", KIND, inputs);
         try {
-            folder.requireVersion("model", "the model " + modelAsGiven,
+            folder.requireVersion("model", "the model " + run.get(RunParams.MODEL),
                     ContentVersion.ofFolder(HadoopFiles.path(model), conf));
-            folder.requireVersion("data", "the data " + data, calibration.version(conf));
+            folder.requireVersion("data", "the data " + run.get(RunParams.DATA), calibration.version(conf));
             if (scoresFrom != null) {
                 folder.requireVersion("scores", "the scores " + run.get(RunParams.SCORES),
                         ContentVersion.ofFolder(scoresFrom, conf));
@@ -120,7 +116,7 @@ public final class RunDriver implements AutoCloseable {
             folder.close();
             throw ex;
         }
-        return new RunDriver(run, folder, spark, model, metadata, config, calibration, scoresFrom);
+        return new RunDriver(run, folder, spark, model, in.metadata(), in.config(), calibration, scoresFrom);
     }
 
     /**

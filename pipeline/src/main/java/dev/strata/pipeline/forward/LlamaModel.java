@@ -87,7 +87,7 @@ public final class LlamaModel implements AutoCloseable {
         if (budget.fits(whole)) {
             LOG.info("{}: loading whole: its weights take {} as F32, within the memory budget {}; computing in {}",
                     dir, MemoryBudget.size(whole), budget.describe(), compute);
-            return fromCheckpoint(ModelFolder.read(dir), device, compute);
+            return fromCheckpoint(Checkpoint.of(stored), device, compute);
         }
         long layer = java.util.stream.IntStream.range(0, stored.config().numLayers()).mapToLong(stored::layerF32Bytes)
                 .max().orElse(0);
@@ -109,7 +109,8 @@ public final class LlamaModel implements AutoCloseable {
         NDManager manager = NDManager.newBaseManager(device, Devices.engine().getEngineName());
         try {
             StreamedWeights weights = new StreamedWeights(stored, budget, headBlockBytes, compute);
-            RmsNorm finalNorm = new RmsNorm(weights.resident(manager, LlamaLayout.FINAL_NORM), (float) c.rmsNormEps());
+            RmsNorm finalNorm = new RmsNorm(array(manager, stored.load(LlamaLayout.FINAL_NORM), compute),
+                    (float) c.rmsNormEps());
             Rope rope = Rope.of(manager, c);
             List<Integer> all = java.util.stream.IntStream.range(0, c.numLayers()).boxed().toList();
             return new LlamaModel(c, manager, true, null, List.of(), null, weights, all, finalNorm, rope,

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import dev.strata.pipeline.StrataException;
@@ -145,18 +144,6 @@ final class StreamedWeights {
         String name = kind.name(index);
         Read read = new Read(scope, stored.entry(name).elementCount() * 4L);
         return read.array(stored.load(name));
-    }
-
-    /** A small tensor loaded for the model's lifetime (the final norm), outside the budget. */
-    NDArray resident(NDManager manager, String name) {
-        Tensor t = stored.load(name);
-        try (NDManager read = manager.newSubManager()) {
-            NDArray a = read.create(t.buffer(), new Shape(t.shape()), DataType.FLOAT32).duplicate();
-            a.attach(manager);
-            return a;
-        } finally {
-            t.release();
-        }
     }
 
     /**

@@ -43,12 +43,7 @@ public final class ModelFolder {
 
     /** Reads and validates a model folder: every tensor loaded. */
     public static Checkpoint read(Path dir) {
-        StoredWeights weights = open(dir);
-        Map<String, Tensor> loaded = new LinkedHashMap<>();
-        for (String name : weights.names()) {
-            loaded.put(name, weights.load(name));
-        }
-        return new Checkpoint(weights.config(), loaded, weights.assets());
+        return Checkpoint.of(open(dir));
     }
 
     /** Opens and validates a model folder without loading its weights (config.json and the headers are read). */
