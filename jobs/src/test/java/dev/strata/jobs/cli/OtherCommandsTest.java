@@ -70,5 +70,9 @@ class OtherCommandsTest {
         assertEquals("strata: error: --shape 'gpt5' is not known (expected one of stories260k, tinyllama-1.1b, llama2-7b, "
                 + "llama2-13b, llama3-8b, mistral-7b, qwen2-7b)",
                 bad.lastErrLine());
+
+        CliRun scale = CliRun.of("bench", "scale", "--model", CliRun.STORIES.toString(), "--layers", "5", "--out",
+                dir.resolve("scale").toString());
+        assertEquals("strata: error: --layers must be 1..4 for a model of 5 layers, got 5", scale.lastErrLine());
     }
 }

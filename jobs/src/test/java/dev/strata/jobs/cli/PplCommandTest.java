@@ -76,6 +76,10 @@ class PplCommandTest {
         assertEquals(1, run.exitCode());
         assertEquals("strata: error: " + noModel + ": not a model folder (no such directory)", run.err().strip());
 
+        run = CliRun.of("ppl", "--model", CliRun.STORIES.toString(), "--data", CliRun.TINYSTORIES.toString(),
+                "--windows", "0");
+        assertEquals("strata: error: --windows must be at least 1, got 0", run.lastErrLine());
+
         Path shortText = Files.writeString(dir.resolve("short.txt"), "Once upon a time.");
         run = CliRun.of("ppl", "--model", CliRun.STORIES.toString(), "--data", shortText.toString(), "--seq-len", "64");
         assertEquals(1, run.exitCode());
