@@ -46,7 +46,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Settings e = ParamOptions.read(spec, EvalParams.PARAMS);
-        EvalJob.Options options = EvalJob.Options.of(models, null, e, out, scores);
+        EvalJob.Options options = EvalJob.Options.of(models, null, null, e, out, scores);
         try (Sessions.Lazy spark = Sessions.lazy(master, "eval")) {
             EvalJob.Result r = EvalJob.run(options, spark);
             LOG.info("eval: report in {}/eval/report.html", r.out());

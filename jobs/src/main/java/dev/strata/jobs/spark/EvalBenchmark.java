@@ -111,7 +111,7 @@ public final class EvalBenchmark {
             double best = 0;
             for (int run = 0; run < RUNS; run++) {
                 long start = System.nanoTime();
-                EvalJob.run(new EvalJob.Options(List.of(model), null, task, limit, DataHalf.ALL, dataDir, scratch.resolve("run" + run).toString(),
+                EvalJob.run(new EvalJob.Options(List.of(model), null, null, task, limit, DataHalf.ALL, dataDir, scratch.resolve("run" + run).toString(),
                         batchTokens, TaskScorer.GROUP * 2, null), () -> session);
                 best = Math.max(best, limit / ((System.nanoTime() - start) / 1e9));
             }

@@ -15,6 +15,7 @@ import dev.strata.pipeline.util.Require;
 import dev.strata.pipeline.eval.OptionScore;
 import dev.strata.pipeline.eval.TaskScorer;
 import dev.strata.pipeline.eval.report.EvalReport;
+import dev.strata.pipeline.eval.report.LmEvalResults;
 import dev.strata.pipeline.eval.report.ReportHtml;
 import dev.strata.pipeline.eval.report.ReportText;
 import dev.strata.pipeline.eval.task.ChoiceTask;
@@ -57,6 +58,8 @@ public final class EvalJob {
     public static final String REPORT_STAGE = "report";
     public static final String LOGLIK = "eval/loglik";
     public static final String REPORT = "eval";
+    /** The folder of lm-evaluation-harness's results.json of each model, under {@link #REPORT}. */
+    public static final String LM_EVAL = "lm-eval";
     public static final StructType LOGLIK_SCHEMA = new StructType()
             .add("model", DataTypes.StringType, false)
             .add("task", DataTypes.StringType, false)
@@ -89,20 +92,26 @@ public final class EvalJob {
      * @param scores a calibration run (or a scores folder holding summary.json) whose layer scores the HTML report
      *     charts, or null
      * @param labels the models' names in the report, in the order of {@code models}; null to name them by folder
+     * @param profiles what each model is (method, layers, parameters), in the order of {@code models}; null to read
+     *     layers and parameters from each model's config, without methods
      */
-    public record Options(List<String> models, List<String> labels, String tasks, Integer limit, DataHalf half,
+    public record Options(List<String> models, List<String> labels, List<EvalReport.Profile> profiles, String tasks, Integer limit, DataHalf half,
             String dataDir, String out, int batchTokens, int shardExamples, String scores) {
 
         /** The options of an evaluation with the settings {@code e} ({@link EvalParams}). */
-        public static Options of(List<String> models, List<String> labels, Settings e, String out, String scores) {
-            return new Options(models, labels, String.join(",", e.get(EvalParams.TASKS)), e.get(EvalParams.LIMIT),
+        public static Options of(List<String> models, List<String> labels, List<EvalReport.Profile> profiles,
+                Settings e, String out, String scores) {
+            return new Options(models, labels, profiles, String.join(",", e.get(EvalParams.TASKS)), e.get(EvalParams.LIMIT),
                     e.get(EvalParams.HALF), e.get(EvalParams.DATA_DIR), out, e.get(EvalParams.BATCH_TOKENS),
                     e.get(EvalParams.SHARD_EXAMPLES), scores);
         }
     }
 
-    /** @param markdown the content of OUT/eval/report.md */
-    public record Result(Path out, String markdown, boolean loglikReused) {
+    /**
+     * @param markdown the content of OUT/eval/report.md
+     * @param report the report, derived from the log-likelihood table
+     */
+    public record Result(Path out, String markdown, boolean loglikReused, EvalReport report) {
     }
 
     /** One Spark task: examples (windows) [from, to) of a task, scored by one model. */
@@ -115,6 +124,9 @@ public final class EvalJob {
     public static Result run(Options o, Supplier<SparkSession> spark) {
         if (o.labels() != null && o.labels().size() != o.models().size()) {
             throw new IllegalArgumentException(o.labels().size() + " labels for " + o.models().size() + " models");
+        }
+        if (o.profiles() != null && o.profiles().size() != o.models().size()) {
+            throw new IllegalArgumentException(o.profiles().size() + " profiles for " + o.models().size() + " models");
         }
         if (o.models().isEmpty()) {
             throw new StrataException("--model: give at least one model folder (the first is the original)");
@@ -169,9 +181,10 @@ public final class EvalJob {
             if (computed[0] && run.isDone(REPORT_STAGE)) {
                 run.markUndone(REPORT_STAGE); // derived from the log-likelihoods computed again
             }
-            run.once(REPORT_STAGE, () -> writeReport(spark.get(), run, models, o.labels() == null ? models : o.labels(),
-                    tasks, configs, layerScores));
-            return new Result(run.root(), run.readText(run.path(REPORT + "/report.md")), !computed[0]);
+            EvalReport report = readReport(spark.get(), run, models, o.labels() == null ? models : o.labels(),
+                    profiles(o, models, configs), tasks, o.half(), layerScores);
+            run.once(REPORT_STAGE, () -> writeReport(run, report, models));
+            return new Result(run.root(), run.readText(run.path(REPORT + "/report.md")), !computed[0], report);
         }
     }
 
@@ -308,9 +321,16 @@ public final class EvalJob {
         return info;
     }
 
-    /** Derives every metric from the log-likelihood table and writes report.json, report.md and report.html. */
-    private static ObjectNode writeReport(SparkSession spark, RunFolder run, List<String> models, List<String> labels,
-            List<Task> tasks, Map<String, LlamaConfig> configs, Map<String, List<Double>> layerScores) {
+    /** Each model's profile: given, or its layers and parameters from its config. */
+    private static List<EvalReport.Profile> profiles(Options o, List<String> models, Map<String, LlamaConfig> configs) {
+        return o.profiles() != null ? o.profiles() : models.stream()
+                .map(m -> new EvalReport.Profile("", configs.get(m).numLayers(), configs.get(m).parameterCount()))
+                .toList();
+    }
+
+    /** Derives every metric from the log-likelihood table. */
+    private static EvalReport readReport(SparkSession spark, RunFolder run, List<String> models, List<String> labels,
+            List<EvalReport.Profile> profiles, List<Task> tasks, DataHalf half, Map<String, List<Double>> layerScores) {
         Map<String, Map<String, List<OptionScore>>> rows = new LinkedHashMap<>();
         for (String m : models) {
             Map<String, List<OptionScore>> byTask = new LinkedHashMap<>();
@@ -321,16 +341,28 @@ public final class EvalJob {
             rows.get(r.getString(0)).get(r.getString(1)).add(new OptionScore(r.getString(1), r.getInt(2), r.getInt(3),
                     r.getDouble(4), r.getInt(5), r.getInt(6), r.getBoolean(7), r.getBoolean(8)));
         }
-        Map<String, Long> parameters = new LinkedHashMap<>();
-        Map<String, Map<String, List<OptionScore>>> named = new LinkedHashMap<>();
+        Map<String, EvalReport.Profile> named = new LinkedHashMap<>();
+        Map<String, Map<String, List<OptionScore>>> namedRows = new LinkedHashMap<>();
         for (int i = 0; i < models.size(); i++) {
-            parameters.put(labels.get(i), configs.get(models.get(i)).parameterCount());
-            named.put(labels.get(i), rows.get(models.get(i)));
+            named.put(labels.get(i), profiles.get(i));
+            namedRows.put(labels.get(i), rows.get(models.get(i)));
         }
-        EvalReport report = EvalReport.build(tasks, parameters, named, layerScores);
+        return EvalReport.build(tasks, named, namedRows, half, layerScores);
+    }
+
+    /**
+     * Writes report.json, report.md, report.html and, per model, lm-evaluation-harness's results.json
+     * (OUT/eval/lm-eval/MODEL/results.json).
+     */
+    private static ObjectNode writeReport(RunFolder run, EvalReport report, List<String> models) {
         run.writeText(run.path(REPORT + "/report.json"), ReportText.json(report));
         run.writeText(run.path(REPORT + "/report.md"), ReportText.markdown(report));
         run.writeText(run.path(REPORT + "/report.html"), ReportHtml.html(report));
+        for (int i = 0; i < models.size(); i++) {
+            EvalReport.ModelResult m = report.models().get(i);
+            run.writeText(run.path(REPORT + "/" + LM_EVAL + "/" + LmEvalResults.sanitized(m.model()) + "/results.json"),
+                    LmEvalResults.json(report, m, models.get(i)));
+        }
         LOG.info("eval: report in {}", run.path(REPORT + "/report.html"));
         return JSON.createObjectNode();
     }

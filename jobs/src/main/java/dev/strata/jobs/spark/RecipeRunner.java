@@ -15,6 +15,8 @@ import dev.strata.pipeline.compress.TrainingRecord;
 import dev.strata.pipeline.eval.EvalParams;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.ModelFolder;
+import dev.strata.pipeline.eval.report.EvalReport;
+import dev.strata.pipeline.recipe.HeldOut;
 import dev.strata.pipeline.recipe.Recipe;
 import dev.strata.pipeline.settings.Settings;
 import java.util.ArrayList;
@@ -152,11 +154,13 @@ public final class RecipeRunner {
             return stopped(driver, until, seconds);
         }
         List<Product> products = new ArrayList<>();
+        Map<String, String> methodOf = new LinkedHashMap<>();
         List<Product> first = null;
         for (Recipe.Section m : recipe.methods()) {
             List<Product> made = timed(m.method().name(), seconds, () -> driver.compress(m.method(), m.settings()));
             first = first == null ? made : first;
             products.addAll(made);
+            made.forEach(p -> methodOf.put(p.label(), m.method().name()));
             if (until.equals(m.method().name())) {
                 return stopped(driver, until, seconds);
             }
@@ -171,15 +175,20 @@ public final class RecipeRunner {
         String original = "original " + config.numLayers() + "L";
         List<String> models = new ArrayList<>(List.of(driver.model()));
         List<String> names = new ArrayList<>(List.of(original));
-        products.forEach(p -> models.add(p.model().address()));
-        products.forEach(p -> names.add(p.label()));
+        List<EvalReport.Profile> profiles = new ArrayList<>(List.of(new EvalReport.Profile("original",
+                config.numLayers(), config.parameterCount())));
+        for (Product p : products) {
+            models.add(p.model().address());
+            names.add(p.label());
+            profiles.add(new EvalReport.Profile(methodOf.get(p.label()), p.layers(), p.parameters()));
+        }
         Product exported = smallestResult(first, recipe.methods().get(0).method().name());
         Settings e = recipe.evaluate();
         String root = folder.root().toString();
         Path scores = driver.originalScoresFolder();
-        timed(RunLayout.EVAL, seconds, () -> EvalJob.run(EvalJob.Options.of(models, names, e,
-                root + "/" + RunLayout.EVAL, HadoopFiles.exists(scores, folder.configuration()) ? scores.toString()
-                        : null), spark));
+        EvalJob.Result evaluation = timed(RunLayout.EVAL, seconds, () -> EvalJob.run(EvalJob.Options.of(models,
+                names, profiles, e, root + "/" + RunLayout.EVAL, HadoopFiles.exists(scores, folder.configuration())
+                        ? scores.toString() : null), spark));
         if (until.equals(RunLayout.EVAL)) {
             return stopped(driver, until, seconds);
         }
@@ -196,18 +205,9 @@ public final class RecipeRunner {
         if (until.equals(EXPORT)) {
             return stopped(driver, until, seconds);
         }
-        String evalReport = root + "/" + RunLayout.EVAL + "/" + EvalJob.REPORT;
         timed(RunLayout.REPORT, seconds, () -> folder.once(RunLayout.REPORT, () -> {
-            List<ReportSection> sections = driver.reportSections();
-            StringBuilder md = new StringBuilder(report(recipe, folder, original, config, variants, products,
-                    exported));
-            sections.forEach(section -> md.append(section.markdownWithTitle()));
-            folder.writeText(folder.path("report.md"), md + folder.readText(new Path(evalReport + "/report.md")));
-            StringBuilder html = new StringBuilder();
-            sections.forEach(section -> html.append(section.htmlWithTitle()));
-            folder.writeText(folder.path("report.html"), folder.readText(new Path(evalReport + "/report.html"))
-                    .replace("</body>", html + "</body>"));
-            folder.writeText(folder.path("report.json"), folder.readText(new Path(evalReport + "/report.json")));
+            new RecipeReport(recipe, folder, config, original, variants, products, methodOf, exported,
+                    driver.reportSections(), evaluation.report(), HeldOut.overlaps(recipe)).write();
             return JSON.createObjectNode();
         }));
         LOG.info("recipe {}: model in {}, report in {}", recipe.name(), folder.path(RunLayout.EXPORT),
@@ -235,64 +235,5 @@ public final class RecipeRunner {
         T result = work.get();
         seconds.put(stage, (System.nanoTime() - start) / 1e9);
         return result;
-    }
-
-    /** What each model is and how it was trained; the evaluation's tables follow. */
-    private static String report(Recipe recipe, RunFolder folder, String original, LlamaConfig config,
-            List<VariantMaker.Made> variants, List<Product> products, Product exported) {
-        StringBuilder md = new StringBuilder("# ").append(recipe.name()).append("\n\n");
-        md.append("Compressing ").append(recipe.run().get(RunParams.MODEL))
-                .append(", calibrated on ").append(recipe.run().get(RunParams.DATA))
-                .append(".\n\n");
-        for (Recipe.Section m : recipe.methods()) {
-            md.append("- **").append(m.method().name()).append("**: ").append(m.method().describe(m.settings()))
-                    .append('\n');
-        }
-        if (!variants.isEmpty()) {
-            md.append("\n## Variants\n\nEach fine-tuned on the first half of its text; perplexity on the held-out "
-                    + "second half, never trained on.\n\n|Variant|Text|Loss (first -> last)|Steps|Held-out PPL, base|"
-                    + "Held-out PPL, variant|Folder|\n|---|---|---|---:|---:|---:|---|\n");
-            for (VariantMaker.Made v : variants) {
-                md.append(String.format(Locale.ROOT, "|%s|%s|%.4f -> %.4f|%d|%.3f|%.3f|%s|%n", v.variant().name(),
-                        v.variant().describe(), v.training().losses().first(), v.training().losses().last(),
-                        v.training().losses().steps(), v.basePerplexity(), v.tunedPerplexity(),
-                        relative(folder, v.model())));
-            }
-        }
-        md.append("\n|Model|Layers|Parameters|Kept|Folder|What was done|\n|---|---:|---:|---:|---|---|\n");
-        md.append(row(original, config.numLayers(), config.parameterCount(), config, ".", "the model compressed"));
-        for (Product p : products) {
-            md.append(row(p.label(), p.layers(), p.parameters(), config, relative(folder, p.model()), p.description()));
-        }
-        md.append("\nParameters count what computes: an FFN replacement's zero attention weights are stored (so the "
-                + "folder loads as a standard Llama) but not counted. The exported model (").append(RunLayout.EXPORT)
-                .append("/) is ").append(exported.label()).append(".\n\n");
-        if (products.stream().anyMatch(p -> !p.training().isEmpty())) {
-            md.append("## Training\n\n|Model|Task|First loss|Last loss|Last epoch mean|Steps|\n"
-                    + "|---|---|---:|---:|---:|---:|\n");
-            for (Product p : products) {
-                for (TrainingRecord t : p.training()) {
-                    md.append(String.format(Locale.ROOT, "|%s|%s|%.5f|%.5f|%.5f|%d|%n", p.label(), t.task(),
-                            t.losses().first(), t.losses().last(), t.losses().lastEpochMean(), t.losses().steps()));
-                }
-            }
-            md.append("\n");
-        }
-        return md.toString();
-    }
-
-    private static String row(String label, int layers, long parameters, LlamaConfig original, String folder,
-            String what) {
-        return String.format(Locale.ROOT, "|%s|%d|%,d|%.1f%%|%s|%s|%n", label, layers, parameters,
-                100.0 * parameters / original.parameterCount(), folder, what);
-    }
-
-    private static String relative(RunFolder folder, StoredModel model) {
-        return relative(folder, model.address());
-    }
-
-    private static String relative(RunFolder folder, String address) {
-        String root = folder.root().toString() + "/";
-        return address.startsWith(root) ? address.substring(root.length()) : address;
     }
 }

@@ -53,7 +53,7 @@ class EvalJobTest {
     }
 
     private static EvalJob.Result eval(String out, String tasks, Integer limit, int shard, String... models) {
-        return EvalJob.run(new EvalJob.Options(List.of(models), null, tasks, limit, DataHalf.ALL, DATA.toString(), dir.resolve(out).toString(),
+        return EvalJob.run(new EvalJob.Options(List.of(models), null, null, tasks, limit, DataHalf.ALL, DATA.toString(), dir.resolve(out).toString(),
                 2048, shard, null), () -> spark);
     }
 

@@ -8,6 +8,7 @@ import dev.strata.pipeline.eval.report.EvalReport.ModelResult;
 import dev.strata.pipeline.eval.task.Measure;
 import dev.strata.pipeline.eval.task.Task;
 import java.util.Locale;
+import java.util.Map;
 
 /** The report as JSON (for programs) and as Markdown tables in lm-evaluation-harness's layout (for people). */
 public final class ReportText {
@@ -19,12 +20,29 @@ public final class ReportText {
     public static String json(EvalReport report) {
         ObjectNode root = JSON.createObjectNode();
         root.put("original", report.original().model());
+        Map<String, String> verdicts = Overview.verdicts(report);
+        ObjectNode about = root.putObject("tasks");
+        for (Task t : report.tasks()) {
+            ObjectNode task = about.putObject(t.name());
+            task.put("source", report.sources().get(t.name()));
+            number(task, "chance", report.chance(t.name()));
+            task.put("original_above_chance", report.originalAboveChance(t));
+        }
         var models = root.putArray("models");
         for (ModelResult m : report.models()) {
             ObjectNode node = models.addObject();
             node.put("model", m.model());
+            node.put("method", m.profile().method());
+            node.put("layers", m.profile().layers());
             node.put("parameters", m.parameters());
+            node.put("size_percent", 100.0 * m.parameters() / report.original().parameters());
             number(node, "average_accuracy", report.averageAccuracy(m));
+            number(node, "average_accuracy_stderr", report.averageAccuracyStderr(m));
+            number(node, "retained_percent", m == report.original() ? 100 : report.averageRetained(m));
+            number(node, "stability", report.meanStability(m));
+            if (verdicts.containsKey(m.model())) {
+                node.put("verdict", verdicts.get(m.model()));
+            }
             ObjectNode tasks = node.putObject("tasks");
             for (Task t : report.tasks()) {
                 ObjectNode task = tasks.putObject(t.name());
@@ -64,7 +82,17 @@ public final class ReportText {
     }
 
     public static String markdown(EvalReport report) {
-        StringBuilder md = new StringBuilder("# Evaluation\n\n");
+        return markdown(report, "Evaluation", "", "");
+    }
+
+    /**
+     * The report as Markdown: {@code intro} and the overview ({@link Overview}) first, then {@code sections}, then
+     * each model's table in lm-evaluation-harness's layout and the comparison with the original.
+     */
+    public static String markdown(EvalReport report, String title, String intro, String sections) {
+        StringBuilder md = new StringBuilder("# ").append(title).append("\n\n").append(intro);
+        md.append("## Which model to ship\n\n").append(Overview.table(report).markdown()).append('\n')
+                .append(Overview.legend(report)).append("\n\n").append(sections);
         for (ModelResult m : report.models()) {
             md.append("## ").append(m.model()).append(m == report.original() ? " (original)" : "").append("\n\n")
                     .append(String.format(Locale.ROOT, "%,d parameters", m.parameters()));

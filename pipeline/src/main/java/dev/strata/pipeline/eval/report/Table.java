@@ -40,7 +40,8 @@ public final class Table {
         h.append("</tr>\n");
         for (List<String> r : rows) {
             h.append("<tr>");
-            r.forEach(c -> h.append("<td>").append(Html.escape(c)).append("</td>"));
+            // a value and its error stay on one line where a cell wraps
+            r.forEach(c -> h.append("<td>").append(Html.escape(c).replace(" ± ", "&nbsp;±&nbsp;")).append("</td>"));
             h.append("</tr>\n");
         }
         return h.append("</table>\n").toString();

@@ -1,0 +1,71 @@
+package dev.strata.pipeline.eval.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.pipeline.eval.Metrics;
+import dev.strata.pipeline.eval.report.EvalReport.ModelResult;
+import dev.strata.pipeline.eval.task.Task;
+
+/**
+ * One model's results in lm-evaluation-harness's results.json layout (version 0.4: "results" keyed by task, each
+ * metric as "acc,none" beside "acc_stderr,none", with "n-shot", "higher_is_better", "n-samples" and "config"), so
+ * that tooling written for lm-eval's output (leaderboards, comparison scripts) reads our numbers unchanged. Zero-shot
+ * throughout; a missing standard error is "N/A", as lm-eval writes it.
+ */
+public final class LmEvalResults {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final String FILTER = ",none";
+
+    private LmEvalResults() {
+    }
+
+    /** The folder name lm-eval would give the model: path separators and other odd characters replaced. */
+    public static String sanitized(String model) {
+        return model.replace("/", "__").replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    /** @param address where the model is (a folder), lm-eval's "pretrained" model argument */
+    public static String json(EvalReport report, ModelResult model, String address) {
+        ObjectNode root = JSON.createObjectNode();
+        ObjectNode results = root.putObject("results");
+        ObjectNode subtasks = root.putObject("group_subtasks");
+        ObjectNode shots = root.putObject("n-shot");
+        ObjectNode higher = root.putObject("higher_is_better");
+        ObjectNode samples = root.putObject("n-samples");
+        for (Task t : report.tasks()) {
+            ObjectNode task = results.putObject(t.name());
+            task.put("alias", t.name());
+            ObjectNode better = higher.putObject(t.name());
+            int examples = 0;
+            for (Metrics.Value v : model.values().get(t.name())) {
+                String id = v.measure().id();
+                task.put(id + FILTER, v.value());
+                if (Double.isNaN(v.stderr())) {
+                    task.put(id + "_stderr" + FILTER, "N/A");
+                } else {
+                    task.put(id + "_stderr" + FILTER, v.stderr());
+                }
+                better.put(id, v.measure().higherIsBetter());
+                examples = v.examples();
+            }
+            subtasks.putArray(t.name());
+            shots.put(t.name(), 0);
+            ObjectNode n = samples.putObject(t.name());
+            n.put("original", examples);
+            n.put("effective", examples);
+        }
+        ObjectNode config = root.putObject("config");
+        config.put("model", "strata");
+        config.put("model_args", "pretrained=" + address);
+        config.put("data", String.join("; ", report.sources().entrySet().stream()
+                .map(e -> e.getKey() + ": " + e.getValue()).toList()));
+        root.put("model_name", model.model());
+        root.put("model_name_sanitized", sanitized(model.model()));
+        try {
+            return JSON.writeValueAsString(root) + "\n";
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+}

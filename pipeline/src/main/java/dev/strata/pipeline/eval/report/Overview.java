@@ -1,0 +1,206 @@
+package dev.strata.pipeline.eval.report;
+
+import dev.strata.pipeline.eval.Metrics;
+import dev.strata.pipeline.eval.report.EvalReport.ModelResult;
+import dev.strata.pipeline.eval.task.Task;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The report's first screen, which answers "which model do I ship": one row per model, largest first (method,
+ * layers, parameters and share of the original, perplexity per text, average accuracy and share retained,
+ * stability), the best model of each size marked (and those within a standard error of it marked as a tie), and
+ * quality-versus-size charts with one series per method.
+ */
+public final class Overview {
+    /** The verdict of the best model of its size. */
+    public static final String BEST = "best";
+    /** The verdict of a model whose average accuracy is within a standard error of the best of its size. */
+    public static final String TIE = "tie";
+
+    private Overview() {
+    }
+
+    /** The models, largest first (the original first among equals, then in the report's order). */
+    public static List<ModelResult> bySize(EvalReport report) {
+        List<ModelResult> sorted = new ArrayList<>(report.models());
+        sorted.sort(Comparator.comparingLong(ModelResult::parameters).reversed()
+                .thenComparing(m -> m != report.original()));
+        return sorted;
+    }
+
+    /**
+     * model -> {@link #BEST} or {@link #TIE}, among the compressed models of each layer count with at least two:
+     * the highest average accuracy (the lowest perplexity on the first text without accuracy tasks); a tie when
+     * the difference is within the standard error of the difference of the two averages.
+     */
+    public static Map<String, String> verdicts(EvalReport report) {
+        Map<Integer, List<ModelResult>> bySize = new LinkedHashMap<>();
+        for (ModelResult m : report.models().subList(1, report.models().size())) {
+            bySize.computeIfAbsent(m.profile().layers(), k -> new ArrayList<>()).add(m);
+        }
+        boolean accuracy = !report.accuracyTasks().isEmpty();
+        if (!accuracy && report.perplexityTasks().isEmpty()) {
+            return Map.of();
+        }
+        Map<String, String> verdicts = new LinkedHashMap<>();
+        for (List<ModelResult> group : bySize.values()) {
+            if (group.size() < 2) {
+                continue;
+            }
+            Comparator<ModelResult> better = accuracy
+                    ? Comparator.comparingDouble(report::averageAccuracy).reversed()
+                    : Comparator.comparingDouble(m -> perplexity(report, m, report.perplexityTasks().get(0)));
+            ModelResult best = group.stream().min(better).orElseThrow();
+            verdicts.put(best.model(), BEST);
+            if (accuracy) {
+                for (ModelResult m : group) {
+                    double se = Math.hypot(report.averageAccuracyStderr(best), report.averageAccuracyStderr(m));
+                    if (m != best && report.averageAccuracy(best) - report.averageAccuracy(m) <= se) {
+                        verdicts.put(m.model(), TIE);
+                    }
+                }
+            }
+        }
+        return verdicts;
+    }
+
+    /** The first screen's table. */
+    public static Table table(EvalReport report) {
+        boolean methods = report.models().stream().anyMatch(m -> !m.profile().method().isEmpty());
+        boolean accuracy = !report.accuracyTasks().isEmpty();
+        List<String> header = new ArrayList<>(List.of("Model"));
+        if (methods) {
+            header.add("Method");
+        }
+        header.addAll(List.of("Layers", "Parameters", "Size"));
+        report.perplexityTasks().forEach(t -> header.add("PPL " + t.name()));
+        if (accuracy) {
+            header.addAll(List.of("Avg accuracy", "Retained"));
+        }
+        if (report.models().stream().anyMatch(m -> !m.stability().isEmpty())) {
+            header.add("Stability");
+        }
+        header.add("Verdict");
+        Table table = new Table(header.toArray(String[]::new));
+        Map<String, String> verdicts = verdicts(report);
+        long originalParameters = report.original().parameters();
+        for (ModelResult m : bySize(report)) {
+            List<String> row = new ArrayList<>(List.of(m.model()));
+            if (methods) {
+                row.add(m.profile().method());
+            }
+            row.add(Integer.toString(m.profile().layers()));
+            row.add(String.format(Locale.ROOT, "%,d", m.parameters()));
+            row.add(percent(100.0 * m.parameters() / originalParameters));
+            report.perplexityTasks().forEach(t -> row.add(String.format(Locale.ROOT, "%.3f", perplexity(report, m, t))));
+            if (accuracy) {
+                double se = report.averageAccuracyStderr(m);
+                row.add(String.format(Locale.ROOT, "%.4f", report.averageAccuracy(m))
+                        + (Double.isNaN(se) ? "" : String.format(Locale.ROOT, " ± %.4f", se)));
+                row.add(m == report.original() ? "100%" : percentOrDash(report.averageRetained(m)));
+            }
+            if (header.contains("Stability")) {
+                double s = report.meanStability(m);
+                row.add(Double.isNaN(s) ? "—" : String.format(Locale.ROOT, "%.3f", s));
+            }
+            row.add(m == report.original() ? "original" : verdictText(verdicts.get(m.model()), m.profile().layers()));
+            table.row(row);
+        }
+        return table;
+    }
+
+    private static String verdictText(String verdict, int layers) {
+        if (verdict == null) {
+            return "";
+        }
+        return verdict.equals(BEST) ? "★ best of " + layers + " layers"
+                : "≈ best of " + layers + " layers (within stderr)";
+    }
+
+    /** How to read the table: what each column means and where each text comes from. */
+    public static String legend(EvalReport report) {
+        StringBuilder s = new StringBuilder("Largest first. Size: parameters as a share of the original's.");
+        if (!report.accuracyTasks().isEmpty()) {
+            s.append(" Avg accuracy: the mean of ").append(names(report.accuracyTasks()))
+                    .append(" (± its standard error). Retained: the mean of each task's accuracy as a share of the"
+                            + " original's, over the tasks the original does better than chance on.");
+            List<String> atChance = report.accuracyTasks().stream().filter(t -> !report.originalAboveChance(t))
+                    .map(Task::name).toList();
+            if (!atChance.isEmpty()) {
+                s.append(" Left out of Retained, the original being within a standard error of chance: ")
+                        .append(String.join(", ", atChance)).append('.');
+            }
+            s.append(" Verdict: ★ the best average accuracy among models of the same layer count; ≈ within a standard"
+                    + " error of it, so not shown to be worse.");
+        } else if (!report.perplexityTasks().isEmpty()) {
+            s.append(" Verdict: ★ the lowest perplexity on ").append(report.perplexityTasks().get(0).name())
+                    .append(" among models of the same layer count.");
+        }
+        if (report.models().stream().anyMatch(m -> !m.stability().isEmpty())) {
+            s.append(" Stability: agreement with the original's choices (1 = the same choices).");
+        }
+        s.append(" Text: ");
+        List<String> parts = new ArrayList<>();
+        report.sources().forEach((task, source) -> parts.add(task + " from " + source));
+        return s.append(String.join("; ", parts)).append('.').toString();
+    }
+
+    /** Perplexity vs parameters per text task (log axis), and retained accuracy vs parameters, each method a series. */
+    public static List<SvgPlot> charts(EvalReport report) {
+        List<SvgPlot> charts = new ArrayList<>();
+        if (report.models().size() < 2) {
+            return charts;
+        }
+        for (Task t : report.perplexityTasks()) {
+            charts.add(new SvgPlot("Perplexity on " + t.name() + " vs size (lower is better)", "parameters",
+                    "perplexity", series(report, m -> perplexity(report, m, t))).logY());
+        }
+        if (!report.accuracyTasks().isEmpty() && report.models().stream().skip(1)
+                .anyMatch(m -> !Double.isNaN(report.averageRetained(m)))) {
+            charts.add(new SvgPlot("Retained accuracy vs size (higher is better)", "parameters",
+                    "% of the original's accuracy", series(report, m -> m == report.original() ? 100.0
+                            : report.averageRetained(m)))
+                    .withReferences(List.of(new SvgPlot.Reference("original (100%)", 100))));
+        }
+        return charts;
+    }
+
+    /** One series per method (per model when the report has no methods), the original a series of one point. */
+    private static List<SvgPlot.Series> series(EvalReport report, java.util.function.ToDoubleFunction<ModelResult> y) {
+        Map<String, List<SvgPlot.Point>> byMethod = new LinkedHashMap<>();
+        for (ModelResult m : report.models()) {
+            String name = m == report.original() ? "original"
+                    : m.profile().method().isEmpty() ? m.model() : m.profile().method();
+            double value = y.applyAsDouble(m);
+            if (!Double.isNaN(value)) {
+                byMethod.computeIfAbsent(name, k -> new ArrayList<>())
+                        .add(new SvgPlot.Point(m.parameters(), value, m.model()));
+            }
+        }
+        List<SvgPlot.Series> series = new ArrayList<>();
+        byMethod.forEach((name, points) -> series.add(new SvgPlot.Series(name, SvgPlot.Style.LINE, points)));
+        return series;
+    }
+
+    private static double perplexity(EvalReport report, ModelResult m, Task t) {
+        Metrics.Value v = m.value(t.name(), t.measures().get(0));
+        return v == null ? Double.NaN : v.value();
+    }
+
+    private static String names(List<Task> tasks) {
+        return String.join(", ", tasks.stream().map(Task::name).toList());
+    }
+
+    static String percent(double p) {
+        return String.format(Locale.ROOT, "%.1f%%", p);
+    }
+
+    private static String percentOrDash(double p) {
+        return Double.isNaN(p) ? "—" : percent(p);
+    }
+}
