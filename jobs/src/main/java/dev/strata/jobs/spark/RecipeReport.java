@@ -204,5 +204,4 @@ record RecipeReport(Recipe recipe, RunFolder folder, LlamaConfig config, String 
         String root = folder.root().toString() + "/";
         return address.startsWith(root) ? address.substring(root.length()) : address;
     }
-
 }

@@ -8,14 +8,10 @@ import dev.strata.jobs.io.RunFolder;
 import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.compress.Plan;
 import dev.strata.pipeline.compress.Product;
-import dev.strata.pipeline.compress.ReportSection;
-import dev.strata.pipeline.compress.RunParams;
-import dev.strata.pipeline.compress.StoredModel;
-import dev.strata.pipeline.compress.TrainingRecord;
 import dev.strata.pipeline.eval.EvalParams;
+import dev.strata.pipeline.eval.report.EvalReport;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.ModelFolder;
-import dev.strata.pipeline.eval.report.EvalReport;
 import dev.strata.pipeline.recipe.HeldOut;
 import dev.strata.pipeline.recipe.Recipe;
 import dev.strata.pipeline.settings.Settings;
@@ -23,7 +19,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -77,11 +72,20 @@ public final class RecipeRunner {
         in.calibration().version(HadoopFiles.configuration()); // the text exists and can be listed
         recipe.methods().forEach(m -> m.method().check(m.settings(), in.config()));
         EvalJob.check(recipe.evaluate());
+        warnIfNotHeldOut(recipe);
         List<String> lines = new ArrayList<>();
         for (String stage : stages(recipe)) {
             lines.add(stage + ": " + describe(recipe, stage));
         }
         return lines;
+    }
+
+    /** Logs each evaluated text that the calibration or a variant's training also reads (the report says so too). */
+    private static void warnIfNotHeldOut(Recipe recipe) {
+        for (String overlap : HeldOut.overlaps(recipe)) {
+            LOG.warn("recipe {}: {} is measured on text its calibration or training also reads; give "
+                    + "calibration.half: first and evaluate.half: second to hold it out", recipe.name(), overlap);
+        }
     }
 
     private static String describe(Recipe recipe, String stage) {
@@ -108,6 +112,7 @@ public final class RecipeRunner {
         try (RunDriver driver = RunDriver.open(recipe.run(), out != null ? out : recipe.out(), spark)) {
             recipe.methods().forEach(m -> driver.check(m.method(), m.settings()));
             EvalJob.check(recipe.evaluate());
+            warnIfNotHeldOut(recipe);
             Map<String, List<String>> texts = VariantMaker.texts(recipe.variants(), driver.folder(),
                     java.nio.file.Path.of(recipe.evaluate().get(EvalParams.DATA_DIR)));
             return run(recipe, driver, texts, until, spark);

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The shipped streamline recipe end to end on the shared model. It runs LLM-Streamline, CoMe, ShortGPT and ReplaceMe
  * (with the settings of the CoMe recipe, as RecipeTest asserts), so one run shows every method's claim on TinyStories
- * perplexity: a trained replacement beats the untrained prune for blocks of 1 and 2 layers; merge + distillation beats
- * merge alone and the ShortGPT baseline at 4 and at 3 layers; ReplaceMe's linear map beats the untrained removal of the
+ * perplexity, measured on the half of the text that no model was calibrated or trained on: a trained replacement
+ * beats the untrained prune for blocks of 1 and 2 layers; merge + distillation beats merge alone and the ShortGPT
+ * baseline at 4 and at 3 layers; ReplaceMe's linear map beats the untrained removal of the
  * same block; every row sits in one report table with stability; the exported folder reloads with the reported
  * perplexity; a second run reuses every stage.
  */
@@ -37,6 +38,7 @@ class RunCommandTest {
         Path recipe = dir.resolve("streamline-stories260k.yaml");
         Files.writeString(recipe, Files.readString(Path.of("../conf/recipes/streamline-stories260k.yaml"))
                 .replace("../shared/", CliRun.SHARED + "/").replace("\nevaluate:\n", "\nevaluate:\n  limit: " + LIMIT + "\n"));
+        assertTrue(Files.readString(recipe).contains("  limit: " + LIMIT), "the evaluation is limited");
         CliRun run = CliRun.of("run", recipe.toString(), "--out", out.toString(), "--master", "local[2]");
         assertEquals(0, run.exitCode(), run.err() + run.out());
         String losses = run.err().lines().filter(l -> l.contains("RunDriver") || l.contains("Progress - distill")
@@ -77,7 +79,14 @@ class RunCommandTest {
             "prune bi 3L", "replaceme 3L"}) {
             assertTrue(header.contains("|" + label + "|retained|stability|"), label + " missing in " + header);
         }
-        assertTrue(markdown.contains("|come merge+distill 3L|3|169,152|65.1%|models/come/distill-3L|"), markdown);
+        assertTrue(markdown.contains("|come merge+distill 3L|come|3|169,152|65.1%|models/come/distill-3L|"), markdown);
+        // the first screen: a row per model, the best of each size marked; calibration and evaluation text disjoint
+        String overview = markdown.substring(markdown.indexOf("## Which model to ship"), markdown.indexOf("## Models"));
+        assertEquals(report.get("models").size(), overview.lines().filter(l -> l.startsWith("|") && !l.startsWith("|Model|")
+                && !l.startsWith("|---")).count(), overview);
+        assertTrue(overview.contains("★ best of 3 layers"), overview);
+        assertTrue(markdown.contains("No evaluated text was read by the calibration or the training."), markdown);
+        assertEquals("tinystories/valid.txt, second half", report.at("/tasks/tinystories/source").asText());
         assertTrue(markdown.contains("|streamline ffn 2-block|train ffn for layers 2..3 (mse)|"),
                 "the replacement's training row is missing: " + markdown);
         assertTrue(markdown.contains("|come merge+distill 3L|distill model|"), "stage 2's row is missing: " + markdown);
@@ -93,7 +102,7 @@ class RunCommandTest {
         // the exported product reloads anywhere a Llama loads, with the perplexity the pipeline reported
         assertEquals(3 + 1, ModelFolder.readConfig(out.resolve("model")).numLayers(), "3 layers and the FFN");
         CliRun reload = CliRun.of("eval", "--model", CliRun.STORIES.toString(), "--model", out.resolve("model").toString(),
-                "--tasks", "tinystories", "--limit", "" + LIMIT, "--data-dir", CliRun.SHARED.resolve("data").toString(),
+                "--tasks", "tinystories", "--half", "second", "--limit", "" + LIMIT, "--data-dir", CliRun.SHARED.resolve("data").toString(),
                 "--out", dir.resolve("reload").toString(), "--master", "local[2]");
         assertEquals(0, reload.exitCode(), reload.err());
         double reloaded = ppl(JSON.readTree(dir.resolve("reload/eval/report.json").toFile()),

@@ -12,6 +12,7 @@ import dev.strata.pipeline.compress.Replacement;
 import dev.strata.pipeline.compress.RunParams;
 import dev.strata.pipeline.compress.SizeTarget;
 import dev.strata.pipeline.compress.Streamline;
+import dev.strata.pipeline.eval.DataHalf;
 import dev.strata.pipeline.eval.EvalParams;
 import dev.strata.pipeline.train.ReplacementLoss;
 import dev.strata.pipeline.train.TrainSettings;
@@ -40,7 +41,9 @@ class RecipeTest {
         assertEquals(new TrainSettings(5e-4, 5e-5, 1e-3, 5, 2, 8), d.model());
         assertEquals(512, d.samples());
         assertEquals(List.of(1, 2), r.methods().get(1).settings().get(SizeTarget.LAYERS));
-        assertEquals(List.of("tinystories", "copa", "openbookqa"), r.evaluate().get(EvalParams.TASKS));
+        assertEquals(List.of("tinystories", "wikitext", "copa", "openbookqa"), r.evaluate().get(EvalParams.TASKS));
+        assertEquals(DataHalf.FIRST, r.run().get(RunParams.HALF));
+        assertEquals(DataHalf.SECOND, r.evaluate().get(EvalParams.HALF));
     }
 
     @Test

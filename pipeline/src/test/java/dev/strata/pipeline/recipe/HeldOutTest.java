@@ -1,0 +1,68 @@
+package dev.strata.pipeline.recipe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A recipe that measures a model on text it calibrated or trained on is found out; the shipped recipes hold their
+ * evaluation text out. The data here is a folder laid out as ../shared/data, made by the test.
+ */
+class HeldOutTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theShippedRecipesMeasureOnlyHeldOutText() throws IOException {
+        try (Stream<Path> recipes = Files.list(Path.of("../conf/recipes"))) {
+            for (Path file : recipes.filter(f -> f.toString().endsWith(".yaml")).toList()) {
+                Recipe recipe = Recipe.read(file);
+                assertEquals(List.of(), HeldOut.overlaps(recipe), file + " evaluates on its own calibration text");
+            }
+        }
+    }
+
+    @Test
+    void textReadByTheCalibrationOrAVariantIsNamedUnlessTheHalvesDiffer() throws IOException {
+        Path data = dir.resolve("data");
+        Files.createDirectories(data.resolve("tinystories"));
+        Files.createDirectories(data.resolve("wikitext-2"));
+        Path stories = Files.writeString(data.resolve("tinystories/valid.txt"), "Once upon a time.\nThe end.\n");
+        Files.writeString(data.resolve("wikitext-2/wikitext-2-raw-v1.test.joined.txt"), "= Title =\nText.\n");
+        String wiki = data.resolve("wikitext-2/wikitext-2-raw-v1.test.joined.txt").toString();
+
+        assertEquals(List.of("tinystories (calibration)"), overlaps(stories.toString(), "all", "all", data, ""));
+        assertEquals(List.of("tinystories (calibration)"), overlaps(stories.toString(), "first", "first", data, ""));
+        assertEquals(List.of("tinystories (calibration)"), overlaps(stories.toString(), "first", "all", data, ""));
+        assertEquals(List.of(), overlaps(stories.toString(), "first", "second", data, ""));
+        assertEquals(List.of(), overlaps(stories.toString(), "second", "first", data, ""));
+        // a calibration folder holding the task's file, and the same file named by another path
+        assertEquals(List.of("tinystories (calibration)"),
+                overlaps(data.resolve("tinystories").toString(), "all", "all", data, ""));
+        assertEquals(List.of("tinystories (calibration)"),
+                overlaps(data.resolve("wikitext-2/../tinystories/valid.txt").toString(), "all", "all", data, ""));
+        // a glob or a remote path cannot be compared: nothing is claimed
+        assertEquals(List.of(), overlaps(data.resolve("tinystories/*.txt").toString(), "all", "all", data, ""));
+        assertEquals(List.of(), overlaps("s3a://bucket/valid.txt", "all", "all", data, ""));
+        // a variant fine-tunes on the first half of its file: held out only where the evaluation takes the second
+        String variant = "variants:\n  wiki:\n    data: " + wiki + "\n";
+        assertEquals(List.of("wikitext (variant wiki)"), overlaps(stories.toString(), "first", "all", data, variant)
+                .subList(1, 2));
+        assertEquals(List.of(), overlaps(stories.toString(), "first", "second", data, variant));
+    }
+
+    private List<String> overlaps(String calibration, String calibrationHalf, String evaluationHalf, Path data,
+            String more) throws IOException {
+        Path file = dir.resolve("r.yaml");
+        Files.writeString(file, "name: r\nmodel: m\ncalibration:\n  data: " + calibration + "\n  half: "
+                + calibrationHalf + "\n" + more + "methods:\n  - bi: {layers: 1}\nevaluate:\n  tasks: [tinystories, "
+                + "wikitext, copa]\n  half: " + evaluationHalf + "\n  data_dir: " + data + "\n");
+        return HeldOut.overlaps(Recipe.read(file));
+    }
+}
