@@ -1,5 +1,7 @@
 package dev.strata.jobs.cli;
 
+import dev.strata.pipeline.StrataException;
+import dev.strata.pipeline.eval.DataHalf;
 import dev.strata.pipeline.eval.Perplexity;
 import dev.strata.pipeline.forward.LlamaModel;
 import dev.strata.pipeline.tokenize.Tokenizer;
@@ -36,12 +38,20 @@ final class PplCommand implements Callable<Integer> {
             description = "Evaluate only the first N windows (default: every window of the text).")
     Integer windows;
 
+    @Option(names = "--half", paramLabel = "HALF", defaultValue = "all",
+            description = "Which half of the text: all, first or second (cut at the first line break past its middle, "
+                + "as calibration.half and evaluate.half cut it), so that a model is measured on the half it was not "
+                + "calibrated or trained on (default: ${DEFAULT-VALUE}).")
+    String half;
+
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
 
     @Override
     public Integer call() {
-        String text = TextFiles.read(data, "");
+        DataHalf part = java.util.Arrays.stream(DataHalf.values()).filter(h -> h.id().equals(half)).findFirst()
+                .orElseThrow(() -> new StrataException("--half " + half + ": expected all, first or second"));
+        String text = part.of(TextFiles.read(data, ""));
         try (LlamaModel llama = model.load(); Tokenizer tokenizer = Tokenizer.load(model.model, llama.config())) {
             int[] tokens = tokenizer.encodeWithBos(text);
             int n = seqLen != null ? seqLen : llama.config().maxPositions();
@@ -51,6 +61,7 @@ final class PplCommand implements Callable<Integer> {
             new Report()
                     .put("model", model.model.toString())
                     .put("data", data.toString())
+                    .put("half", part.id())
                     .put("device", llama.device().toString())
                     .put("tokens", r.tokens())
                     .put("seq_len", r.seqLen())

@@ -30,6 +30,26 @@ class PplCommandTest {
         assertTrue(run.err().contains("ppl: 560/560 windows (100%)"), "progress is logged: " + run.err());
     }
 
+    /** --half second measures what a file holding only the text after the middle line break measures. */
+    @Test
+    void aHalfOfTheTextIsMeasuredAsThatHalfAlone() throws Exception {
+        String text = Files.readString(CliRun.TINYSTORIES);
+        int cut = text.indexOf('\n', text.length() / 2) + 1;
+        Path second = Files.writeString(dir.resolve("second.txt"), text.substring(cut));
+        CliRun half = CliRun.of("ppl", "--model", CliRun.STORIES.toString(), "--data", CliRun.TINYSTORIES.toString(),
+                "--half", "second", "--windows", "40", "--json");
+        CliRun alone = CliRun.of("ppl", "--model", CliRun.STORIES.toString(), "--data", second.toString(),
+                "--windows", "40", "--json");
+        assertEquals(0, half.exitCode(), half.err());
+        JsonNode h = new ObjectMapper().readTree(half.out());
+        JsonNode a = new ObjectMapper().readTree(alone.out());
+        assertEquals("second", h.get("half").asText());
+        assertEquals(a.get("tokens").asLong(), h.get("tokens").asLong());
+        assertEquals(a.get("perplexity").asDouble(), h.get("perplexity").asDouble(), 0);
+        assertEquals("strata: error: --half middle: expected all, first or second", CliRun.of("ppl", "--model",
+                CliRun.STORIES.toString(), "--data", second.toString(), "--half", "middle").lastErrLine());
+    }
+
     @Test
     void computeTypeAndMemoryBudgetAreGlobalAndLastOneCommand() throws Exception {
         String[] ppl = {"ppl", "--model", CliRun.STORIES.toString(), "--data", CliRun.TINYSTORIES.toString(),
