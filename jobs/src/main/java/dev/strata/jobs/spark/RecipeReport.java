@@ -72,37 +72,29 @@ record RecipeReport(Recipe recipe, RunFolder folder, LlamaConfig config, String 
         }
     }
 
-    /** What was compressed, the text it was calibrated on and the text it is measured on. */
+    /** What was compressed, the text it was calibrated on and the text it is measured on, and each method. */
     private String intro(boolean html) {
-        List<String> lines = new ArrayList<>();
-        lines.add(String.format(Locale.ROOT, "Compressing %s (%d layers, %,d parameters).",
-                recipe.run().get(RunParams.MODEL), config.numLayers(), config.parameterCount()));
-        lines.add("Calibration and training text: " + recipe.run().get(RunParams.DATA) + half(recipe.run()
-                .get(RunParams.HALF).id()) + ". Evaluation: each task's data in " + recipe.evaluate()
-                .get(EvalParams.DATA_DIR) + half(recipe.evaluate().get(EvalParams.HALF).id())
-                + "; the overview's note names each task's text.");
-        if (overlaps.isEmpty()) {
-            lines.add("No evaluated text was read by the calibration or the training.");
-        } else {
-            lines.add("Warning: " + String.join(", ", overlaps) + " measured on text the calibration and training "
-                    + "also read (give calibration.half: first and evaluate.half: second to hold it out).");
+        String what = String.format(Locale.ROOT, "Compressing %s (%d layers, %,d parameters).",
+                recipe.run().get(RunParams.MODEL), config.numLayers(), config.parameterCount());
+        String text = "Calibration and training text: " + recipe.run().get(RunParams.DATA)
+                + half(recipe.run().get(RunParams.HALF).id()) + ". Evaluation: each task's data in "
+                + recipe.evaluate().get(EvalParams.DATA_DIR) + half(recipe.evaluate().get(EvalParams.HALF).id())
+                + "; the note under the overview names each task's text.";
+        String heldOut = overlaps.isEmpty() ? "No evaluated text was read by the calibration or the training."
+                : "Warning: " + String.join(", ", overlaps) + " measured on text the calibration and training also "
+                        + "read (give calibration.half: first and evaluate.half: second to hold it out).";
+        List<String> methodLines = recipe.methods().stream()
+                .map(m -> m.method().name() + ": " + m.method().describe(m.settings())).toList();
+        if (!html) {
+            StringBuilder md = new StringBuilder(what + " " + text + " " + heldOut + "\n\n");
+            methodLines.forEach(l -> md.append("- ").append(l).append('\n'));
+            return md.append('\n').toString();
         }
-        for (Recipe.Section m : recipe.methods()) {
-            lines.add(m.method().name() + ": " + m.method().describe(m.settings()));
-        }
-        if (html) {
-            StringBuilder h = new StringBuilder("<p>");
-            for (int i = 0; i < 3; i++) {
-                h.append(i == 0 ? "" : "<br>").append(i == 2 && !overlaps.isEmpty() ? "<b>" + Html.escape(lines.get(i))
-                        + "</b>" : Html.escape(lines.get(i)));
-            }
-            h.append("</p>\n<ul>");
-            lines.subList(3, lines.size()).forEach(l -> h.append("<li>").append(Html.escape(l)).append("</li>"));
-            return h.append("</ul>\n").toString();
-        }
-        StringBuilder md = new StringBuilder(String.join(" ", lines.subList(0, 3))).append("\n\n");
-        lines.subList(3, lines.size()).forEach(l -> md.append("- ").append(l).append('\n'));
-        return md.append('\n').toString();
+        StringBuilder h = new StringBuilder("<p>").append(Html.escape(what)).append("<br>").append(Html.escape(text))
+                .append("<br>").append(overlaps.isEmpty() ? Html.escape(heldOut) : "<b>" + Html.escape(heldOut) + "</b>")
+                .append("</p>\n<ul>");
+        methodLines.forEach(l -> h.append("<li>").append(Html.escape(l)).append("</li>"));
+        return h.append("</ul>\n").toString();
     }
 
     private static String half(String half) {

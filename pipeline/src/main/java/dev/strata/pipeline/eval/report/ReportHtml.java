@@ -64,7 +64,7 @@ public final class ReportHtml {
         h.append("<h2>Results per task</h2>\n").append(scroll(results(report).html()));
         Table retained = retained(report);
         if (retained != null) {
-            h.append("<h2>Retained accuracy per task (% of the original)</h2>\n").append(scroll(retained.html()));
+            h.append("<h2>Retained accuracy (% of the original) and stability per task</h2>\n").append(scroll(retained.html()));
         }
         if (!report.layerScores().isEmpty()) {
             h.append("<h2>Layer scores</h2>\n");
@@ -128,10 +128,11 @@ public final class ReportHtml {
         if (tasks.isEmpty() || report.models().size() < 2) {
             return null;
         }
+        List<Task> stable = tasks.stream()
+                .filter(t -> report.models().stream().anyMatch(m -> m.stability().containsKey(t.name()))).toList();
         List<String> header = new ArrayList<>(List.of("Model"));
         tasks.forEach(t -> header.add(t.name()));
-        tasks.stream().filter(t -> report.models().stream().anyMatch(m -> m.stability().containsKey(t.name())))
-                .forEach(t -> header.add("stability " + t.name()));
+        stable.forEach(t -> header.add("stability " + t.name()));
         Table table = new Table(header.toArray(String[]::new));
         for (ModelResult m : Overview.bySize(report)) {
             if (m == report.original()) {
@@ -143,8 +144,8 @@ public final class ReportHtml {
                 row.add(kept != null ? String.format(Locale.ROOT, "%.1f%%", kept)
                         : report.originalAboveChance(t) ? "—" : "— (original at chance)");
             }
-            for (int c = 1 + tasks.size(); c < header.size(); c++) {
-                Double s = m.stability().get(header.get(c).substring("stability ".length()));
+            for (Task t : stable) {
+                Double s = m.stability().get(t.name());
                 row.add(s == null ? "—" : ReportText.fmt(s));
             }
             table.row(row);
