@@ -34,9 +34,10 @@ public final class Overview {
     }
 
     /**
-     * model -> {@link #BEST} or {@link #TIE}, among the compressed models of each layer count with at least two:
-     * the highest average accuracy (the lowest perplexity on the first text without accuracy tasks); a tie when
-     * the difference is within the standard error of the difference of the two averages.
+     * model -> {@link #BEST} or {@link #TIE}, among the compressed models of each layer count with at least two.
+     * With accuracy tasks, the models whose average accuracy is within the standard error of its difference from
+     * the highest are not shown to be worse (a tie): the best of them is the one with the lowest perplexity on the
+     * first text task (the highest accuracy without one). Without accuracy tasks, the lowest perplexity.
      */
     public static Map<String, String> verdicts(EvalReport report) {
         Map<Integer, List<ModelResult>> bySize = new LinkedHashMap<>();
@@ -44,27 +45,26 @@ public final class Overview {
             bySize.computeIfAbsent(m.profile().layers(), k -> new ArrayList<>()).add(m);
         }
         boolean accuracy = !report.accuracyTasks().isEmpty();
-        if (!accuracy && report.perplexityTasks().isEmpty()) {
+        boolean text = !report.perplexityTasks().isEmpty();
+        if (!accuracy && !text) {
             return Map.of();
         }
+        Comparator<ModelResult> byPerplexity =
+                text ? Comparator.comparingDouble(m -> perplexity(report, m, report.perplexityTasks().get(0))) : null;
         Map<String, String> verdicts = new LinkedHashMap<>();
         for (List<ModelResult> group : bySize.values()) {
             if (group.size() < 2) {
                 continue;
             }
-            Comparator<ModelResult> better = accuracy
-                    ? Comparator.comparingDouble(report::averageAccuracy).reversed()
-                    : Comparator.comparingDouble(m -> perplexity(report, m, report.perplexityTasks().get(0)));
-            ModelResult best = group.stream().min(better).orElseThrow();
-            verdicts.put(best.model(), BEST);
-            if (accuracy) {
-                for (ModelResult m : group) {
-                    double se = Math.hypot(report.averageAccuracyStderr(best), report.averageAccuracyStderr(m));
-                    if (m != best && report.averageAccuracy(best) - report.averageAccuracy(m) <= se) {
-                        verdicts.put(m.model(), TIE);
-                    }
-                }
+            if (!accuracy) {
+                verdicts.put(group.stream().min(byPerplexity).orElseThrow().model(), BEST);
+                continue;
             }
+            ModelResult top = group.stream().max(Comparator.comparingDouble(report::averageAccuracy)).orElseThrow();
+            List<ModelResult> tied = group.stream().filter(m -> report.averageAccuracy(top) - report.averageAccuracy(m)
+                    <= Math.hypot(report.averageAccuracyStderr(top), report.averageAccuracyStderr(m))).toList();
+            ModelResult best = text ? tied.stream().min(byPerplexity).orElseThrow() : top;
+            tied.forEach(m -> verdicts.put(m.model(), m == best ? BEST : TIE));
         }
         return verdicts;
     }
@@ -135,8 +135,10 @@ public final class Overview {
                 s.append(" Left out of Retained, the original being within a standard error of chance: ")
                         .append(String.join(", ", atChance)).append('.');
             }
-            s.append(" Verdict: ★ the best average accuracy among models of the same layer count; ≈ within a standard"
-                    + " error of it, so not shown to be worse.");
+            s.append(" Verdict, among models of the same layer count: ≈ an average accuracy within a standard error"
+                    + " of the highest, so not shown to be worse; ★ the best of those");
+            s.append(report.perplexityTasks().isEmpty() ? " (the highest accuracy)."
+                    : ", by perplexity on " + report.perplexityTasks().get(0).name() + ".");
         } else if (!report.perplexityTasks().isEmpty()) {
             s.append(" Verdict: ★ the lowest perplexity on ").append(report.perplexityTasks().get(0).name())
                     .append(" among models of the same layer count.");

@@ -93,6 +93,18 @@ class ReportTest {
     }
 
     @Test
+    void amongModelsTiedOnAccuracyTheLowerPerplexityIsBest() {
+        // 4 layers: 7/8 and 6/8 tie on accuracy (as above), the second with the lower perplexity (loglik -110 vs
+        // -150 over 50 tokens); 2/8 is worse on accuracy, whatever its perplexity (-100, the lowest)
+        EvalReport report = Reports.copaModels(8, -90, new int[] {4, 7, 150}, new int[] {4, 6, 110},
+                new int[] {4, 2, 100});
+        assertEquals(Map.of("method-number-0 with a long label 4L", Overview.TIE,
+                "method-number-1 with a long label 4L", Overview.BEST), Overview.verdicts(report));
+        assertTrue(Overview.legend(report).contains("★ the best of those, by perplexity on wikitext."),
+                Overview.legend(report));
+    }
+
+    @Test
     void markdownStartsWithTheOverviewThenLmEvalTables() {
         String md = ReportText.markdown(Reports.sample(Map.of()));
         assertTrue(md.indexOf("## Which model to ship") < md.indexOf("|Tasks|Metric| |Value| |Stderr|"), md);

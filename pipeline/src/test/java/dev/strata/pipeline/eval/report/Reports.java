@@ -45,17 +45,35 @@ final class Reports {
      * {layers, right of 8}, named "method-number-I with a long label LL", made by "method-I".
      */
     static EvalReport copaModels(int originalRight, int[]... models) {
+        return copaModels(originalRight, Double.NaN, models);
+    }
+
+    /**
+     * As {@link #copaModels(int, int[]...)}, with wikitext too when {@code originalLoglik} is a number: a window of
+     * 50 tokens at that log-likelihood for the original and at minus the third number of each model's array.
+     */
+    static EvalReport copaModels(int originalRight, double originalLoglik, int[]... models) {
+        boolean text = !Double.isNaN(originalLoglik);
         Map<String, Map<String, List<OptionScore>>> rows = new LinkedHashMap<>();
         Map<String, EvalReport.Profile> profiles = new LinkedHashMap<>();
-        rows.put("original 5L", Map.of("copa", copa(right(originalRight, 8))));
+        rows.put("original 5L", tasks(right(originalRight, 8), text, originalLoglik));
         profiles.put("original 5L", new EvalReport.Profile("original", 5, 260_000L));
         for (int i = 0; i < models.length; i++) {
             int layers = models[i][0];
             String name = "method-number-" + i + " with a long label " + layers + "L";
-            rows.put(name, Map.of("copa", copa(right(models[i][1], 8))));
+            rows.put(name, tasks(right(models[i][1], 8), text, text ? -models[i][2] : 0));
             profiles.put(name, new EvalReport.Profile("method-" + i, layers, 52_000L * (layers + 1)));
         }
-        return EvalReport.build(Tasks.parse("copa"), profiles, rows, DataHalf.ALL, Map.of());
+        return EvalReport.build(Tasks.parse(text ? "copa,wikitext" : "copa"), profiles, rows, DataHalf.ALL, Map.of());
+    }
+
+    private static Map<String, List<OptionScore>> tasks(boolean[] copaRight, boolean text, double loglik) {
+        Map<String, List<OptionScore>> byTask = new LinkedHashMap<>();
+        byTask.put("copa", copa(copaRight));
+        if (text) {
+            byTask.put("wikitext", List.of(new OptionScore("wikitext", 0, 0, loglik, 50, 0, true, false)));
+        }
+        return byTask;
     }
 
     /** {@code right} trues followed by falses, {@code of} in all. */
