@@ -84,7 +84,7 @@ class RunCommandTest {
         String overview = markdown.substring(markdown.indexOf("## Which model to ship"), markdown.indexOf("## Models"));
         assertEquals(report.get("models").size(), overview.lines().filter(l -> l.startsWith("|") && !l.startsWith("|Model|")
                 && !l.startsWith("|---")).count(), overview);
-        assertTrue(overview.contains("★ best of 3 layers"), overview);
+        assertTrue(overview.contains("★ best 3L"), overview);
         assertTrue(markdown.contains("No evaluated text was read by the calibration or the training."), markdown);
         assertEquals("tinystories/valid.txt, second half", report.at("/tasks/tinystories/source").asText());
         assertTrue(markdown.contains("|streamline ffn 2-block|train ffn for layers 2..3 (mse)|"),

@@ -118,8 +118,7 @@ public final class Overview {
         if (verdict == null) {
             return "";
         }
-        return verdict.equals(BEST) ? "★ best of " + layers + " layers"
-                : "≈ best of " + layers + " layers (within stderr)";
+        return verdict.equals(BEST) ? "★ best " + layers + "L" : "≈ tie";
     }
 
     /** How to read the table: what each column means and where each text comes from. */
@@ -172,12 +171,15 @@ public final class Overview {
         return charts;
     }
 
-    /** One series per method (per model when the report has no methods), the original a series of one point. */
+    /**
+     * One series per method and kind of model (the model's name without the words that give its size: "come
+     * merge+distill" of "come merge+distill 3L"), the original a series of one point; per model when the report is
+     * not told methods.
+     */
     private static List<SvgPlot.Series> series(EvalReport report, java.util.function.ToDoubleFunction<ModelResult> y) {
         Map<String, List<SvgPlot.Point>> byMethod = new LinkedHashMap<>();
         for (ModelResult m : report.models()) {
-            String name = m == report.original() ? "original"
-                    : m.profile().method().isEmpty() ? m.model() : m.profile().method();
+            String name = m == report.original() ? "original" : seriesName(m);
             double value = y.applyAsDouble(m);
             if (!Double.isNaN(value)) {
                 byMethod.computeIfAbsent(name, k -> new ArrayList<>())
@@ -187,6 +189,16 @@ public final class Overview {
         List<SvgPlot.Series> series = new ArrayList<>();
         byMethod.forEach((name, points) -> series.add(new SvgPlot.Series(name, SvgPlot.Style.LINE, points)));
         return series;
+    }
+
+    /** The series a compressed model belongs to in the quality-versus-size charts. */
+    static String seriesName(ModelResult m) {
+        if (m.profile().method().isEmpty()) {
+            return m.model();
+        }
+        String kind = String.join(" ", java.util.Arrays.stream(m.model().split("\\s+"))
+                .filter(word -> word.chars().noneMatch(Character::isDigit)).toList());
+        return kind.isEmpty() ? m.profile().method() : kind;
     }
 
     private static double perplexity(EvalReport report, ModelResult m, Task t) {

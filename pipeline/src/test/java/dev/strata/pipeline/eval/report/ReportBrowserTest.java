@@ -114,7 +114,9 @@ class ReportBrowserTest {
                 .replace("&gt;", ">").replace("&amp;", "&"));
         assertTrue(probed.get("scrollWidth").asInt() <= probed.get("innerWidth").asInt(), probed.toString());
         List<String> models = report.models().stream().map(EvalReport.ModelResult::model).toList();
-        List<String> methods = report.models().stream().map(r -> r.profile().method()).toList();
+        List<String> series = report.models().stream()
+                .map(r -> r == report.original() ? "original" : Overview.seriesName(r)).toList();
+        assertEquals(13, new HashSet<>(series).size(), "a series per model here: " + series);
         int charts = 0;
         for (JsonNode chart : probed.get("charts")) {
             String title = chart.get("title").asText();
@@ -124,7 +126,7 @@ class ReportBrowserTest {
                 assertTrue(entry.get("inside").asBoolean(), title + ": legend entry " + entry + " is cut off");
             }
             boolean perModel = title.startsWith("Accuracy per task");
-            Set<String> expected = new HashSet<>(perModel ? models : methods);
+            Set<String> expected = new HashSet<>(perModel ? models : series);
             assertTrue(names.containsAll(expected), title + ": legend " + names + " misses some of " + expected);
             Set<String> colours = new HashSet<>();
             chart.get("keys").forEach(k -> colours.add(k.asText()));

@@ -80,16 +80,16 @@ class ReportTest {
         assertTrue(0.875 - 0.75 <= Math.hypot(0.125, seSix), "the worked difference is within the error");
         assertTrue(0.875 - 0.25 > Math.hypot(0.125, seSix));
         Map<String, String> verdicts = Overview.verdicts(report);
-        assertEquals(Map.of("method-number-0 with a long label 4L", Overview.BEST,
-                "method-number-1 with a long label 4L", Overview.TIE), verdicts, "no verdict for a size of one model");
+        assertEquals(Map.of("model a with a long label 4L", Overview.BEST,
+                "model b with a long label 4L", Overview.TIE), verdicts, "no verdict for a size of one model");
         String md = Overview.table(report).markdown();
         assertTrue(md.startsWith("|Model|Method|Layers|Parameters|Size|Avg accuracy|Retained|Stability|Verdict|"), md);
-        assertTrue(md.matches("(?s).*\\|method-number-0 with a long label 4L\\|method-0\\|4\\|260,000\\|100\\.0%\\|"
-                + "0\\.8750 ± 0\\.1250\\|87\\.5%\\|0\\.[0-9]{3}\\|★ best of 4 layers\\|.*"), md);
-        assertTrue(md.contains("≈ best of 4 layers (within stderr)|"), md);
+        assertTrue(md.matches("(?s).*\\|model a with a long label 4L\\|method-0\\|4\\|260,000\\|100\\.0%\\|"
+                + "0\\.8750 ± 0\\.1250\\|87\\.5%\\|0\\.[0-9]{3}\\|★ best 4L\\|.*"), md);
+        assertTrue(md.contains("|≈ tie|"), md);
         List<String> order = Overview.bySize(report).stream().map(EvalReport.ModelResult::model).toList();
         assertEquals("original 5L", order.get(0), "the original first among equal sizes");
-        assertEquals("method-number-3 with a long label 3L", order.get(order.size() - 1), "the smallest last");
+        assertEquals("model d with a long label 3L", order.get(order.size() - 1), "the smallest last");
     }
 
     @Test
@@ -98,8 +98,8 @@ class ReportTest {
         // -150 over 50 tokens); 2/8 is worse on accuracy, whatever its perplexity (-100, the lowest)
         EvalReport report = Reports.copaModels(8, -90, new int[] {4, 7, 150}, new int[] {4, 6, 110},
                 new int[] {4, 2, 100});
-        assertEquals(Map.of("method-number-0 with a long label 4L", Overview.TIE,
-                "method-number-1 with a long label 4L", Overview.BEST), Overview.verdicts(report));
+        assertEquals(Map.of("model a with a long label 4L", Overview.TIE,
+                "model b with a long label 4L", Overview.BEST), Overview.verdicts(report));
         assertTrue(Overview.legend(report).contains("★ the best of those, by perplexity on wikitext."),
                 Overview.legend(report));
     }
@@ -149,6 +149,19 @@ class ReportTest {
         assertTrue(bar.find());
         assertEquals("0.500", bar.group(1), "the compressed model's copa accuracy");
         assertTrue(html.contains("Layer scores") && html.contains("block_influence by layer"));
+    }
+
+    @Test
+    void aSeriesIsAMethodsKindOfModelWithoutItsSize() {
+        assertEquals("come merge+distill", series("come merge+distill 3L", "come"));
+        assertEquals("streamline ffn", series("streamline ffn 2-block", "streamline"));
+        assertEquals("tailor", series("3L", "tailor"), "a name of sizes only: the method");
+        assertEquals("models/m2", series("models/m2", ""), "no method: the model itself");
+    }
+
+    private static String series(String model, String method) {
+        return Overview.seriesName(new EvalReport.ModelResult(model, new EvalReport.Profile(method, 3, 1), Map.of(),
+                Map.of()));
     }
 
     @Test

@@ -42,7 +42,7 @@ final class Reports {
 
     /**
      * An original (5 layers, {@code originalRight} of 8 copa examples right) and compressed models, each given as
-     * {layers, right of 8}, named "method-number-I with a long label LL", made by "method-I".
+     * {layers, right of 8}, named "model X with a long label LL" (X a letter from a), made by "method-I".
      */
     static EvalReport copaModels(int originalRight, int[]... models) {
         return copaModels(originalRight, Double.NaN, models);
@@ -60,7 +60,7 @@ final class Reports {
         profiles.put("original 5L", new EvalReport.Profile("original", 5, 260_000L));
         for (int i = 0; i < models.length; i++) {
             int layers = models[i][0];
-            String name = "method-number-" + i + " with a long label " + layers + "L";
+            String name = "model " + (char) ('a' + i) + " with a long label " + layers + "L";
             rows.put(name, tasks(right(models[i][1], 8), text, text ? -models[i][2] : 0));
             profiles.put(name, new EvalReport.Profile("method-" + i, layers, 52_000L * (layers + 1)));
         }
