@@ -11,7 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The report's first screen, which answers "which model do I ship": one row per model, largest first (method,
+ * The report's first screen, which answers "which model do I ship": one row per model, largest first (its verdict,
+ * method,
  * layers, parameters and share of the original, perplexity per text, average accuracy and share retained,
  * stability), the best model of each size marked (and those within a standard error of it marked as a tie), and
  * quality-versus-size charts with one series per method.
@@ -73,11 +74,11 @@ public final class Overview {
     public static Table table(EvalReport report) {
         boolean methods = report.models().stream().anyMatch(m -> !m.profile().method().isEmpty());
         boolean accuracy = !report.accuracyTasks().isEmpty();
-        List<String> header = new ArrayList<>(List.of("Model"));
+        List<String> header = new ArrayList<>(List.of("Model", "Verdict"));
         if (methods) {
             header.add("Method");
         }
-        header.addAll(List.of("Layers", "Parameters", "Size"));
+        header.addAll(List.of("Layers", "Parameters (size)"));
         report.perplexityTasks().forEach(t -> header.add("PPL " + t.name()));
         if (accuracy) {
             header.addAll(List.of("Avg accuracy", "Retained"));
@@ -85,18 +86,18 @@ public final class Overview {
         if (report.models().stream().anyMatch(m -> !m.stability().isEmpty())) {
             header.add("Stability");
         }
-        header.add("Verdict");
         Table table = new Table(header.toArray(String[]::new));
         Map<String, String> verdicts = verdicts(report);
         long originalParameters = report.original().parameters();
         for (ModelResult m : bySize(report)) {
-            List<String> row = new ArrayList<>(List.of(m.model()));
+            List<String> row = new ArrayList<>(List.of(m.model(), m == report.original() ? "original"
+                    : verdictText(verdicts.get(m.model()), m.profile().layers())));
             if (methods) {
                 row.add(m.profile().method());
             }
             row.add(Integer.toString(m.profile().layers()));
-            row.add(String.format(Locale.ROOT, "%,d", m.parameters()));
-            row.add(percent(100.0 * m.parameters() / originalParameters));
+            row.add(String.format(Locale.ROOT, "%,d (%s)", m.parameters(),
+                    percent(100.0 * m.parameters() / originalParameters)));
             report.perplexityTasks().forEach(t -> row.add(String.format(Locale.ROOT, "%.3f", perplexity(report, m, t))));
             if (accuracy) {
                 double se = report.averageAccuracyStderr(m);
@@ -108,7 +109,6 @@ public final class Overview {
                 double s = report.meanStability(m);
                 row.add(Double.isNaN(s) ? "—" : String.format(Locale.ROOT, "%.3f", s));
             }
-            row.add(m == report.original() ? "original" : verdictText(verdicts.get(m.model()), m.profile().layers()));
             table.row(row);
         }
         return table;
@@ -123,7 +123,7 @@ public final class Overview {
 
     /** How to read the table: what each column means and where each text comes from. */
     public static String legend(EvalReport report) {
-        StringBuilder s = new StringBuilder("Largest first. Size: parameters as a share of the original's.");
+        StringBuilder s = new StringBuilder("Largest first. Size: the share of the original's parameters.");
         if (!report.accuracyTasks().isEmpty()) {
             s.append(" Avg accuracy: the mean of ").append(names(report.accuracyTasks()))
                     .append(" (± its standard error). Retained: the mean of each task's accuracy as a share of the"

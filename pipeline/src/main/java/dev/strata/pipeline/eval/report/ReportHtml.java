@@ -22,8 +22,8 @@ public final class ReportHtml {
             padding:0 1em;color:#222}
             h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.8em}p.note{font-size:0.88em;color:#444}
             .scroll{overflow-x:auto;max-width:100%}
-            table{border-collapse:collapse;margin:0.6em 0;font-size:0.92em}
-            th,td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:right;white-space:nowrap}th{background:#f3f3f3}
+            table{border-collapse:collapse;margin:0.6em 0;font-size:0.86em}
+            th,td{border-bottom:1px solid #ddd;padding:3px 6px;text-align:right;white-space:nowrap}th{background:#f3f3f3}
             td:first-child,th:first-child{text-align:left;white-space:normal;min-width:9em}td:last-child{white-space:normal}
             pre{background:#f6f6f6;padding:0.8em;overflow-x:auto;font-size:0.85em}
             .chart{display:block;margin:1em 0;max-width:100%;height:auto}.chart .title{font-size:15px;font-weight:600}

@@ -83,10 +83,10 @@ class ReportTest {
         assertEquals(Map.of("model a with a long label 4L", Overview.BEST,
                 "model b with a long label 4L", Overview.TIE), verdicts, "no verdict for a size of one model");
         String md = Overview.table(report).markdown();
-        assertTrue(md.startsWith("|Model|Method|Layers|Parameters|Size|Avg accuracy|Retained|Stability|Verdict|"), md);
-        assertTrue(md.matches("(?s).*\\|model a with a long label 4L\\|method-0\\|4\\|260,000\\|100\\.0%\\|"
-                + "0\\.8750 ± 0\\.1250\\|87\\.5%\\|0\\.[0-9]{3}\\|★ best 4L\\|.*"), md);
-        assertTrue(md.contains("|≈ tie|"), md);
+        assertTrue(md.startsWith("|Model|Verdict|Method|Layers|Parameters (size)|Avg accuracy|Retained|Stability|"), md);
+        assertTrue(md.matches("(?s).*\\|model a with a long label 4L\\|★ best 4L\\|method-0\\|4\\|260,000 \\(100\\.0%\\)\\|"
+                + "0\\.8750 ± 0\\.1250\\|87\\.5%\\|0\\.[0-9]{3}\\|.*"), md);
+        assertTrue(md.contains("|≈ tie|method-1|"), md);
         List<String> order = Overview.bySize(report).stream().map(EvalReport.ModelResult::model).toList();
         assertEquals("original 5L", order.get(0), "the original first among equal sizes");
         assertEquals("model d with a long label 3L", order.get(order.size() - 1), "the smallest last");
@@ -108,7 +108,7 @@ class ReportTest {
     void markdownStartsWithTheOverviewThenLmEvalTables() {
         String md = ReportText.markdown(Reports.sample(Map.of()));
         assertTrue(md.indexOf("## Which model to ship") < md.indexOf("|Tasks|Metric| |Value| |Stderr|"), md);
-        assertTrue(md.contains(String.format("|models/compressed|4|210,000|80.8%%|%.3f|0.2500 ± %.4f|28.6%%|",
+        assertTrue(md.contains(String.format("|models/compressed||4|210,000 (80.8%%)|%.3f|0.2500 ± %.4f|28.6%%|",
                 Math.exp(2.4), COPA_SE_COMPRESSED / 2)), md);
         assertTrue(md.contains("|copa|acc|↑|0.8750|±|0.1250|"), md);
         assertTrue(md.contains("|lambada|acc|↑|0.5000|±|0.5000|"), md);
