@@ -58,7 +58,7 @@ public final class EvalJob {
     public static final String REPORT_STAGE = "report";
     public static final String LOGLIK = "eval/loglik";
     public static final String REPORT = "eval";
-    /** The folder of lm-evaluation-harness's results.json of each model, under {@link #REPORT}. */
+    /** The folder of each model's lm-evaluation-harness results file, under {@link #REPORT}. */
     public static final String LM_EVAL = "lm-eval";
     public static final StructType LOGLIK_SCHEMA = new StructType()
             .add("model", DataTypes.StringType, false)
@@ -109,9 +109,10 @@ public final class EvalJob {
 
     /**
      * @param markdown the content of OUT/eval/report.md
-     * @param report the report, derived from the log-likelihood table
+     * @param report the report, derived from the log-likelihood table when first asked for (a rerun whose stages are
+     *     all done starts no Spark session unless a caller asks)
      */
-    public record Result(Path out, String markdown, boolean loglikReused, EvalReport report) {
+    public record Result(Path out, String markdown, boolean loglikReused, Supplier<EvalReport> report) {
     }
 
     /** One Spark task: examples (windows) [from, to) of a task, scored by one model. */
@@ -181,9 +182,10 @@ public final class EvalJob {
             if (computed[0] && run.isDone(REPORT_STAGE)) {
                 run.markUndone(REPORT_STAGE); // derived from the log-likelihoods computed again
             }
-            EvalReport report = readReport(spark.get(), run, models, o.labels() == null ? models : o.labels(),
-                    profiles(o, models, configs), tasks, o.half(), layerScores);
-            run.once(REPORT_STAGE, () -> writeReport(run, report, models));
+            Supplier<EvalReport> report = once(() -> readReport(spark.get(), run.path(LOGLIK), models,
+                    o.labels() == null ? models : o.labels(), profiles(o, models, configs), tasks, o.half(),
+                    layerScores));
+            run.once(REPORT_STAGE, () -> writeReport(run, report.get(), models));
             return new Result(run.root(), run.readText(run.path(REPORT + "/report.md")), !computed[0], report);
         }
     }
@@ -328,8 +330,23 @@ public final class EvalJob {
                 .toList();
     }
 
-    /** Derives every metric from the log-likelihood table. */
-    private static EvalReport readReport(SparkSession spark, RunFolder run, List<String> models, List<String> labels,
+    /** {@code compute}'s value, computed at the first call only. */
+    private static <T> Supplier<T> once(Supplier<T> compute) {
+        return new Supplier<>() {
+            private T value;
+
+            @Override
+            public synchronized T get() {
+                if (value == null) {
+                    value = compute.get();
+                }
+                return value;
+            }
+        };
+    }
+
+    /** Derives every metric from the log-likelihood table {@code loglik}. */
+    private static EvalReport readReport(SparkSession spark, Path loglik, List<String> models, List<String> labels,
             List<EvalReport.Profile> profiles, List<Task> tasks, DataHalf half, Map<String, List<Double>> layerScores) {
         Map<String, Map<String, List<OptionScore>>> rows = new LinkedHashMap<>();
         for (String m : models) {
@@ -337,7 +354,7 @@ public final class EvalJob {
             tasks.forEach(t -> byTask.put(t.name(), new ArrayList<>()));
             rows.put(m, byTask);
         }
-        for (Row r : spark.read().parquet(run.path(LOGLIK).toString()).collectAsList()) {
+        for (Row r : spark.read().parquet(loglik.toString()).collectAsList()) {
             rows.get(r.getString(0)).get(r.getString(1)).add(new OptionScore(r.getString(1), r.getInt(2), r.getInt(3),
                     r.getDouble(4), r.getInt(5), r.getInt(6), r.getBoolean(7), r.getBoolean(8)));
         }
@@ -351,8 +368,8 @@ public final class EvalJob {
     }
 
     /**
-     * Writes report.json, report.md, report.html and, per model, lm-evaluation-harness's results.json
-     * (OUT/eval/lm-eval/MODEL/results.json).
+     * Writes report.json, report.md, report.html and, per model, lm-evaluation-harness's results file
+     * (OUT/eval/lm-eval/MODEL/results_strata.json).
      */
     private static ObjectNode writeReport(RunFolder run, EvalReport report, List<String> models) {
         run.writeText(run.path(REPORT + "/report.json"), ReportText.json(report));
@@ -360,7 +377,8 @@ public final class EvalJob {
         run.writeText(run.path(REPORT + "/report.html"), ReportHtml.html(report));
         for (int i = 0; i < models.size(); i++) {
             EvalReport.ModelResult m = report.models().get(i);
-            run.writeText(run.path(REPORT + "/" + LM_EVAL + "/" + LmEvalResults.sanitized(m.model()) + "/results.json"),
+            run.writeText(run.path(REPORT + "/" + LM_EVAL + "/" + LmEvalResults.sanitized(m.model()) + "/"
+                    + LmEvalResults.FILE),
                     LmEvalResults.json(report, m, models.get(i)));
         }
         LOG.info("eval: report in {}", run.path(REPORT + "/report.html"));

@@ -27,7 +27,8 @@ import java.util.Map;
  * each method's own section, the evaluation's details and the recipe's settings.
  *
  * @param methods product label -> the method that made it
- * @param overlaps the evaluated texts that the calibration also read (empty when held out)
+ * @param overlaps the evaluated tasks whose text the calibration or a variant's fine-tuning also read (empty when
+ *     held out)
  */
 record RecipeReport(Recipe recipe, RunFolder folder, LlamaConfig config, String original,
         List<VariantMaker.Made> variants, List<Product> products, Map<String, String> methods, Product exported,
@@ -77,7 +78,8 @@ record RecipeReport(Recipe recipe, RunFolder folder, LlamaConfig config, String 
         String what = String.format(Locale.ROOT, "Compressing %s (%d layers, %,d parameters).",
                 recipe.run().get(RunParams.MODEL), config.numLayers(), config.parameterCount());
         String text = "Calibration and training text: " + recipe.run().get(RunParams.DATA)
-                + half(recipe.run().get(RunParams.HALF).id()) + ". Evaluation: each task's data in "
+                + half(recipe.run().get(RunParams.HALF).id()) + (variants.isEmpty() ? ""
+                        : "; each variant's own text (its first half)") + ". Evaluation: each task's data in "
                 + recipe.evaluate().get(EvalParams.DATA_DIR) + half(recipe.evaluate().get(EvalParams.HALF).id())
                 + "; the note under the overview names each task's text.";
         String heldOut = overlaps.isEmpty() ? "No evaluated text was read by the calibration or the training."

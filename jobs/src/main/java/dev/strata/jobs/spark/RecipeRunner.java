@@ -212,7 +212,7 @@ public final class RecipeRunner {
         }
         timed(RunLayout.REPORT, seconds, () -> folder.once(RunLayout.REPORT, () -> {
             new RecipeReport(recipe, folder, config, original, variants, products, methodOf, exported,
-                    driver.reportSections(), evaluation.report(), HeldOut.overlaps(recipe)).write();
+                    driver.reportSections(), evaluation.report().get(), HeldOut.overlaps(recipe)).write();
             return JSON.createObjectNode();
         }));
         LOG.info("recipe {}: model in {}, report in {}", recipe.name(), folder.path(RunLayout.EXPORT),

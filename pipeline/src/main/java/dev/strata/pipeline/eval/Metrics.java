@@ -4,6 +4,7 @@ import dev.strata.pipeline.StrataException;
 import dev.strata.pipeline.eval.task.Measure;
 import dev.strata.pipeline.eval.task.Task;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -29,9 +30,7 @@ public final class Metrics {
         List<Value> out = new ArrayList<>();
         for (Measure m : task.measures()) {
             out.add(switch (m) {
-                case ACC -> accuracy(m, examples, false);
-                case ACC_NORM -> accuracy(m, examples, true);
-                case ACC_GREEDY -> mean(m, examples.stream().map(e -> gold(e).greedy() ? 1.0 : 0.0).toList());
+                case ACC, ACC_NORM, ACC_GREEDY -> mean(m, outcomes(m, examples));
                 case PERPLEXITY -> new Value(m, Math.exp(-examples.stream().mapToDouble(e -> gold(e).loglik()).average()
                         .orElseThrow()), Double.NaN, examples.size());
                 case TOKEN_PERPLEXITY -> new Value(m, Math.exp(-rows.stream().mapToDouble(OptionScore::loglik).sum()
@@ -71,8 +70,19 @@ public final class Metrics {
         return options.get(choice(options, normalised)).gold();
     }
 
-    private static Value accuracy(Measure m, List<List<OptionScore>> examples, boolean normalised) {
-        return mean(m, examples.stream().map(e -> correct(e, normalised) ? 1.0 : 0.0).toList());
+    /**
+     * Each example's outcome under an accuracy measure, 1 (right) or 0, in example order: what the accuracy is the
+     * mean of, and what two models scored on the same examples are compared by, example by example.
+     *
+     * @param examples the rows grouped by example ({@link #byExample})
+     */
+    public static double[] outcomes(Measure m, List<List<OptionScore>> examples) {
+        return examples.stream().mapToDouble(e -> switch (m) {
+            case ACC -> correct(e, false) ? 1 : 0;
+            case ACC_NORM -> correct(e, true) ? 1 : 0;
+            case ACC_GREEDY -> gold(e).greedy() ? 1 : 0;
+            default -> throw new IllegalArgumentException(m + " is not an accuracy");
+        }).toArray();
     }
 
     /** The gold option of one example's rows. */
@@ -82,12 +92,19 @@ public final class Metrics {
                         + options.get(0).task() + " has no gold option"));
     }
 
-    /** The mean and lm-eval's standard error of the mean: sample standard deviation (n - 1) over sqrt(n). */
-    private static Value mean(Measure m, List<Double> values) {
-        int n = values.size();
-        double mean = values.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-        double ss = values.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum();
-        double stderr = n > 1 ? Math.sqrt(ss / (n - 1)) / Math.sqrt(n) : Double.NaN;
-        return new Value(m, mean, stderr, n);
+    /** The mean and lm-eval's standard error of the mean. */
+    private static Value mean(Measure m, double[] values) {
+        return new Value(m, Arrays.stream(values).average().orElseThrow(), stderr(values), values.length);
+    }
+
+    /** lm-eval's standard error of the mean: the sample standard deviation (n - 1) over sqrt(n); NaN below 2. */
+    public static double stderr(double[] values) {
+        int n = values.length;
+        if (n < 2) {
+            return Double.NaN;
+        }
+        double mean = Arrays.stream(values).average().orElseThrow();
+        double ss = Arrays.stream(values).map(v -> (v - mean) * (v - mean)).sum();
+        return Math.sqrt(ss / (n - 1)) / Math.sqrt(n);
     }
 }

@@ -16,9 +16,9 @@ import java.util.List;
 
 /**
  * Whether a recipe measures its models on text that trained or calibrated them: a text task's file read by the
- * calibration (the file itself, or inside the calibration folder) or by a variant's fine-tuning, unless the two use
- * opposite halves of it. Paths that are not local files (hdfs://, s3a://, globs) cannot be compared and are not
- * reported.
+ * calibration (the file itself, or inside the calibration folder) or by a variant's fine-tuning, or a choice task a
+ * variant was fine-tuned on, unless the two use opposite halves of it. Paths that are not local files (hdfs://,
+ * s3a://, globs) cannot be compared and are not reported.
  */
 public final class HeldOut {
     private HeldOut() {
@@ -31,6 +31,13 @@ public final class HeldOut {
         List<String> out = new ArrayList<>();
         for (Task t : Tasks.parse(String.join(",", recipe.evaluate().get(EvalParams.TASKS)))) {
             if (!(t instanceof TextTask)) {
+                // a variant fine-tunes on the even-numbered examples of the choice tasks it names
+                for (Variant v : recipe.variants()) {
+                    List<String> trained = v.settings().get(Variant.TASKS);
+                    if (trained != null && trained.contains(t.name()) && !disjoint(DataHalf.FIRST, measured)) {
+                        out.add(t.name() + " (variant " + v.name() + ")");
+                    }
+                }
                 continue;
             }
             Path text = dataDir.resolve(t.source());
@@ -57,15 +64,18 @@ public final class HeldOut {
         if (source == null || source.contains("*") || source.contains("?") || source.contains("[")) {
             return false;
         }
-        Path path;
+        Path path = Path.of(source);
         try {
             URI uri = URI.create(source);
             if (uri.getScheme() != null && !uri.getScheme().equals("file")) {
                 return false;
             }
-            path = uri.getScheme() != null ? Path.of(uri) : Path.of(source);
+            if (uri.getScheme() != null) {
+                // file:/abs, file:///abs, file://localhost/abs and file:relative alike
+                path = Path.of(uri.isOpaque() ? uri.getSchemeSpecificPart() : uri.getPath());
+            }
         } catch (IllegalArgumentException ex) {
-            path = Path.of(source);
+            // not a URI (a space, a Windows path): a plain path
         }
         try {
             if (!Files.exists(path) || !Files.exists(file)) {

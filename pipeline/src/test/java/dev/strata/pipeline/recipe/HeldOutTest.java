@@ -1,6 +1,7 @@
 package dev.strata.pipeline.recipe;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,12 +19,22 @@ class HeldOutTest {
     @TempDir
     Path dir;
 
+    /**
+     * The shipped recipes, their paths (relative to the repository root, where people run them) made absolute; and
+     * each again with every half set to all, which must then be found out, so the check is not vacuous.
+     */
     @Test
     void theShippedRecipesMeasureOnlyHeldOutText() throws IOException {
+        Path shared = Path.of("../../shared").toAbsolutePath().normalize();
+        assertTrue(Files.isRegularFile(shared.resolve("data/tinystories/valid.txt")), shared + " holds the data");
         try (Stream<Path> recipes = Files.list(Path.of("../conf/recipes"))) {
             for (Path file : recipes.filter(f -> f.toString().endsWith(".yaml")).toList()) {
-                Recipe recipe = Recipe.read(file);
-                assertEquals(List.of(), HeldOut.overlaps(recipe), file + " evaluates on its own calibration text");
+                String yaml = Files.readString(file).replace("../shared/", shared + "/");
+                assertEquals(List.of(), HeldOut.overlaps(Recipe.read(Files.writeString(dir.resolve("r.yaml"), yaml))),
+                        file + " evaluates on its own calibration text");
+                String whole = yaml.replaceAll("half: (first|second)", "half: all");
+                assertTrue(!HeldOut.overlaps(Recipe.read(Files.writeString(dir.resolve("r.yaml"), whole))).isEmpty(),
+                        file + " with every half 'all' must measure what it calibrated on");
             }
         }
     }
@@ -50,11 +61,19 @@ class HeldOutTest {
         // a glob or a remote path cannot be compared: nothing is claimed
         assertEquals(List.of(), overlaps(data.resolve("tinystories/*.txt").toString(), "all", "all", data, ""));
         assertEquals(List.of(), overlaps("s3a://bucket/valid.txt", "all", "all", data, ""));
+        assertEquals(List.of("tinystories (calibration)"), overlaps("file://" + stories, "all", "all", data, ""));
+        assertEquals(List.of("tinystories (calibration)"), overlaps("file://localhost" + stories, "all", "all", data,
+                ""));
         // a variant fine-tunes on the first half of its file: held out only where the evaluation takes the second
         String variant = "variants:\n  wiki:\n    data: " + wiki + "\n";
         assertEquals(List.of("wikitext (variant wiki)"), overlaps(stories.toString(), "first", "all", data, variant)
                 .subList(1, 2));
         assertEquals(List.of(), overlaps(stories.toString(), "first", "second", data, variant));
+        // a variant fine-tuned on copa's even-numbered examples: held out only where copa's odd ones are measured
+        String qa = "variants:\n  qa:\n    tasks: [copa]\n";
+        assertEquals(List.of("copa (variant qa)"), overlaps(stories.toString(), "first", "all", data, qa)
+                .subList(1, 2));
+        assertEquals(List.of(), overlaps(stories.toString(), "first", "second", data, qa));
     }
 
     private List<String> overlaps(String calibration, String calibrationHalf, String evaluationHalf, Path data,

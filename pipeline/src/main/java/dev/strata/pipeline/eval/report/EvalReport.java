@@ -8,6 +8,7 @@ import dev.strata.pipeline.eval.task.ChoiceTask;
 import dev.strata.pipeline.eval.task.Measure;
 import dev.strata.pipeline.eval.task.Task;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,9 +41,10 @@ public record EvalReport(List<Task> tasks, List<ModelResult> models, Map<String,
     /**
      * @param values task -> its measures
      * @param stability task -> stability against the original (multiple-choice tasks of compressed models)
+     * @param outcomes accuracy task -> each example's outcome (1 right, 0 wrong) under its first measure
      */
     public record ModelResult(String model, Profile profile, Map<String, List<Metrics.Value>> values,
-            Map<String, Double> stability) {
+            Map<String, Double> stability, Map<String, double[]> outcomes) {
         /** The value of one measure of one task, or null. */
         public Metrics.Value value(String task, Measure measure) {
             return values.getOrDefault(task, List.of()).stream().filter(v -> v.measure() == measure).findFirst()
@@ -68,14 +70,18 @@ public record EvalReport(List<Task> tasks, List<ModelResult> models, Map<String,
         for (Map.Entry<String, Map<String, List<OptionScore>>> m : rows.entrySet()) {
             Map<String, List<Metrics.Value>> values = new LinkedHashMap<>();
             Map<String, Double> stability = new LinkedHashMap<>();
+            Map<String, double[]> outcomes = new LinkedHashMap<>();
             for (Task t : tasks) {
                 List<OptionScore> r = m.getValue().get(t.name());
                 values.put(t.name(), Metrics.compute(t, r));
+                if (t.measures().get(0).higherIsBetter()) {
+                    outcomes.put(t.name(), Metrics.outcomes(t.measures().get(0), Metrics.byExample(r)));
+                }
                 if (!m.getKey().equals(original) && t instanceof ChoiceTask && r.stream().anyMatch(o -> o.option() > 0)) {
                     stability.put(t.name(), Stability.compute(rows.get(original).get(t.name()), r));
                 }
             }
-            models.add(new ModelResult(m.getKey(), profiles.get(m.getKey()), values, stability));
+            models.add(new ModelResult(m.getKey(), profiles.get(m.getKey()), values, stability, outcomes));
         }
         Map<String, Double> chance = new LinkedHashMap<>();
         Map<String, String> sources = new LinkedHashMap<>();
@@ -86,8 +92,8 @@ public record EvalReport(List<Task> tasks, List<ModelResult> models, Map<String,
             }
             sources.put(t.name(), source(t, half));
         }
-        return new EvalReport(List.copyOf(tasks), models, Map.copyOf(chance), Map.copyOf(sources),
-                Map.copyOf(layerScores));
+        return new EvalReport(List.copyOf(tasks), models, Collections.unmodifiableMap(chance),
+                Collections.unmodifiableMap(sources), Collections.unmodifiableMap(new LinkedHashMap<>(layerScores)));
     }
 
     /** Where a task's scored data comes from, in words. */
@@ -162,6 +168,28 @@ public record EvalReport(List<Task> tasks, List<ModelResult> models, Map<String,
             double se = model.value(t.name(), t.measures().get(0)).stderr();
             return se * se;
         }).sum();
+        return accuracy.isEmpty() ? Double.NaN : Math.sqrt(sum) / accuracy.size();
+    }
+
+    /**
+     * The standard error of averageAccuracy(a) - averageAccuracy(b), the two models paired example by example (they
+     * scored the same examples, so what they both get right or wrong cancels): sqrt(the sum over tasks of the
+     * squared standard error of the mean of the per-example differences) over the number of tasks. NaN where a task
+     * has fewer than two examples.
+     */
+    public double differenceStderr(ModelResult a, ModelResult b) {
+        List<Task> accuracy = accuracyTasks();
+        double sum = 0;
+        for (Task t : accuracy) {
+            double[] x = a.outcomes().get(t.name());
+            double[] y = b.outcomes().get(t.name());
+            double[] d = new double[x.length];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = x[i] - y[i];
+            }
+            double se = Metrics.stderr(d);
+            sum += se * se;
+        }
         return accuracy.isEmpty() ? Double.NaN : Math.sqrt(sum) / accuracy.size();
     }
 

@@ -9,9 +9,10 @@ import dev.strata.pipeline.eval.task.Task;
 
 /**
  * One model's results in lm-evaluation-harness's results.json layout (version 0.4: "results" keyed by task, each
- * metric as "acc,none" beside "acc_stderr,none", with "n-shot", "higher_is_better", "n-samples" and "config"), so
- * that tooling written for lm-eval's output (leaderboards, comparison scripts) reads our numbers unchanged. Zero-shot
- * throughout; a missing standard error is "N/A", as lm-eval writes it.
+ * metric as "acc,none" beside "acc_stderr,none", with "versions", "configs", "n-shot", "higher_is_better",
+ * "n-samples" and "config"), so that tooling written for lm-eval's output (leaderboards, comparison scripts) reads
+ * our numbers. Zero-shot throughout; a missing standard error is "N/A", as lm-eval writes it. Text tasks report
+ * token_perplexity (over the model's own tokens), not lm-eval's word_perplexity, byte_perplexity or bits_per_byte.
  */
 public final class LmEvalResults {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -20,9 +21,12 @@ public final class LmEvalResults {
     private LmEvalResults() {
     }
 
-    /** The folder name lm-eval would give the model: path separators and other odd characters replaced. */
+    /** The file's name: lm-eval's is results_DATE.json, which tools find as results_*.json. */
+    public static final String FILE = "results_strata.json";
+
+    /** The folder name lm-eval gives a model: each run of {@code "<>:/\|?*[]} characters replaced by "__". */
     public static String sanitized(String model) {
-        return model.replace("/", "__").replaceAll("[^A-Za-z0-9._-]", "_");
+        return model.replaceAll("[\"<>:/\\\\|?*\\[\\]]+", "__");
     }
 
     /** @param address where the model is (a folder), lm-eval's "pretrained" model argument */
@@ -33,6 +37,8 @@ public final class LmEvalResults {
         ObjectNode shots = root.putObject("n-shot");
         ObjectNode higher = root.putObject("higher_is_better");
         ObjectNode samples = root.putObject("n-samples");
+        ObjectNode versions = root.putObject("versions");
+        ObjectNode configs = root.putObject("configs");
         for (Task t : report.tasks()) {
             ObjectNode task = results.putObject(t.name());
             task.put("alias", t.name());
@@ -40,7 +46,11 @@ public final class LmEvalResults {
             int examples = 0;
             for (Metrics.Value v : model.values().get(t.name())) {
                 String id = v.measure().id();
-                task.put(id + FILTER, v.value());
+                if (Double.isFinite(v.value())) {
+                    task.put(id + FILTER, v.value());
+                } else {
+                    task.putNull(id + FILTER);
+                }
                 if (Double.isNaN(v.stderr())) {
                     task.put(id + "_stderr" + FILTER, "N/A");
                 } else {
@@ -51,6 +61,11 @@ public final class LmEvalResults {
             }
             subtasks.putArray(t.name());
             shots.put(t.name(), 0);
+            versions.put(t.name(), 1.0);
+            ObjectNode config = configs.putObject(t.name());
+            config.put("task", t.name());
+            config.put("num_fewshot", 0);
+            config.put("dataset_path", report.sources().get(t.name()));
             ObjectNode n = samples.putObject(t.name());
             n.put("original", examples);
             n.put("effective", examples);

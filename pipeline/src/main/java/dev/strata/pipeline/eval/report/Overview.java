@@ -9,13 +9,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The report's first screen, which answers "which model do I ship": one row per model, largest first (its verdict,
- * method,
- * layers, parameters and share of the original, perplexity per text, average accuracy and share retained,
- * stability), the best model of each size marked (and those within a standard error of it marked as a tie), and
- * quality-versus-size charts with one series per method.
+ * method, layers, parameters and their share of the original's, perplexity per text, average accuracy and share
+ * retained, stability), and quality-versus-size charts with a series per method and kind of model.
  */
 public final class Overview {
     /** The verdict of the best model of its size. */
@@ -36,14 +35,15 @@ public final class Overview {
 
     /**
      * model -> {@link #BEST} or {@link #TIE}, among the compressed models of each layer count with at least two.
-     * With accuracy tasks, the models whose average accuracy is within the standard error of its difference from
-     * the highest are not shown to be worse (a tie): the best of them is the one with the lowest perplexity on the
-     * first text task (the highest accuracy without one). Without accuracy tasks, the lowest perplexity.
+     * With accuracy tasks, a model whose average accuracy is below the highest by no more than the standard error
+     * of the difference (paired by example) is not shown to be worse at one standard error: a tie. The best of the
+     * tied models is the one with the lowest perplexity on the first text task (the highest accuracy without one).
+     * Without accuracy tasks, the lowest perplexity.
      */
     public static Map<String, String> verdicts(EvalReport report) {
-        Map<Integer, List<ModelResult>> bySize = new LinkedHashMap<>();
+        Map<Integer, List<ModelResult>> byLayers = new LinkedHashMap<>();
         for (ModelResult m : report.models().subList(1, report.models().size())) {
-            bySize.computeIfAbsent(m.profile().layers(), k -> new ArrayList<>()).add(m);
+            byLayers.computeIfAbsent(m.profile().layers(), k -> new ArrayList<>()).add(m);
         }
         boolean accuracy = !report.accuracyTasks().isEmpty();
         boolean text = !report.perplexityTasks().isEmpty();
@@ -51,9 +51,9 @@ public final class Overview {
             return Map.of();
         }
         Comparator<ModelResult> byPerplexity =
-                text ? Comparator.comparingDouble(m -> perplexity(report, m, report.perplexityTasks().get(0))) : null;
+                text ? Comparator.comparingDouble(m -> perplexity(m, report.perplexityTasks().get(0))) : null;
         Map<String, String> verdicts = new LinkedHashMap<>();
-        for (List<ModelResult> group : bySize.values()) {
+        for (List<ModelResult> group : byLayers.values()) {
             if (group.size() < 2) {
                 continue;
             }
@@ -62,12 +62,17 @@ public final class Overview {
                 continue;
             }
             ModelResult top = group.stream().max(Comparator.comparingDouble(report::averageAccuracy)).orElseThrow();
-            List<ModelResult> tied = group.stream().filter(m -> report.averageAccuracy(top) - report.averageAccuracy(m)
-                    <= Math.hypot(report.averageAccuracyStderr(top), report.averageAccuracyStderr(m))).toList();
+            List<ModelResult> tied = group.stream().filter(m -> m == top || report.averageAccuracy(top)
+                    - report.averageAccuracy(m) <= zeroIfNaN(report.differenceStderr(top, m))).toList();
             ModelResult best = text ? tied.stream().min(byPerplexity).orElseThrow() : top;
             tied.forEach(m -> verdicts.put(m.model(), m == best ? BEST : TIE));
         }
         return verdicts;
+    }
+
+    /** A standard error that cannot be computed (one example) allows no difference. */
+    private static double zeroIfNaN(double se) {
+        return Double.isNaN(se) ? 0 : se;
     }
 
     /** The first screen's table. */
@@ -98,16 +103,16 @@ public final class Overview {
             row.add(Integer.toString(m.profile().layers()));
             row.add(String.format(Locale.ROOT, "%,d (%s)", m.parameters(),
                     percent(100.0 * m.parameters() / originalParameters)));
-            report.perplexityTasks().forEach(t -> row.add(String.format(Locale.ROOT, "%.3f", perplexity(report, m, t))));
+            report.perplexityTasks().forEach(t -> row.add(number(perplexity(m, t), "%.3f")));
             if (accuracy) {
                 double se = report.averageAccuracyStderr(m);
-                row.add(String.format(Locale.ROOT, "%.4f", report.averageAccuracy(m))
-                        + (Double.isNaN(se) ? "" : String.format(Locale.ROOT, " ± %.4f", se)));
-                row.add(m == report.original() ? "100%" : percentOrDash(report.averageRetained(m)));
+                row.add(number(report.averageAccuracy(m), "%.4f")
+                        + (Double.isFinite(se) ? String.format(Locale.ROOT, " ± %.4f", se) : ""));
+                row.add(percentOrDash(m == report.original() ? originalRetained(report) : report.averageRetained(m)));
             }
             if (header.contains("Stability")) {
                 double s = report.meanStability(m);
-                row.add(Double.isNaN(s) ? "—" : String.format(Locale.ROOT, "%.3f", s));
+                row.add(number(s, "%.3f"));
             }
             table.row(row);
         }
@@ -134,13 +139,15 @@ public final class Overview {
                 s.append(" Left out of Retained, the original being within a standard error of chance: ")
                         .append(String.join(", ", atChance)).append('.');
             }
-            s.append(" Verdict, among models of the same layer count: ≈ an average accuracy within a standard error"
-                    + " of the highest, so not shown to be worse; ★ the best of those");
+            s.append(" Verdict, among the compressed models of one layer count (their parameters may differ: an FFN"
+                    + " replacement counts as a layer): ≈ an average accuracy below the highest by no more than the"
+                    + " standard error of the difference (paired by example), so not shown to be worse; ★ the best of"
+                    + " those");
             s.append(report.perplexityTasks().isEmpty() ? " (the highest accuracy)."
                     : ", by perplexity on " + report.perplexityTasks().get(0).name() + ".");
         } else if (!report.perplexityTasks().isEmpty()) {
             s.append(" Verdict: ★ the lowest perplexity on ").append(report.perplexityTasks().get(0).name())
-                    .append(" among models of the same layer count.");
+                    .append(" among the compressed models of one layer count.");
         }
         if (report.models().stream().anyMatch(m -> !m.stability().isEmpty())) {
             s.append(" Stability: agreement with the original's choices (1 = the same choices).");
@@ -159,7 +166,7 @@ public final class Overview {
         }
         for (Task t : report.perplexityTasks()) {
             charts.add(new SvgPlot("Perplexity on " + t.name() + " vs size (lower is better)", "parameters",
-                    "perplexity", series(report, m -> perplexity(report, m, t))).logY());
+                    "perplexity", series(report, m -> perplexity(m, t))).logY());
         }
         if (!report.accuracyTasks().isEmpty() && report.models().stream().skip(1)
                 .anyMatch(m -> !Double.isNaN(report.averageRetained(m)))) {
@@ -176,12 +183,12 @@ public final class Overview {
      * merge+distill" of "come merge+distill 3L"), the original a series of one point; per model when the report is
      * not told methods.
      */
-    private static List<SvgPlot.Series> series(EvalReport report, java.util.function.ToDoubleFunction<ModelResult> y) {
+    private static List<SvgPlot.Series> series(EvalReport report, ToDoubleFunction<ModelResult> y) {
         Map<String, List<SvgPlot.Point>> byMethod = new LinkedHashMap<>();
         for (ModelResult m : report.models()) {
             String name = m == report.original() ? "original" : seriesName(m);
             double value = y.applyAsDouble(m);
-            if (!Double.isNaN(value)) {
+            if (Double.isFinite(value)) {
                 byMethod.computeIfAbsent(name, k -> new ArrayList<>())
                         .add(new SvgPlot.Point(m.parameters(), value, m.model()));
             }
@@ -191,30 +198,39 @@ public final class Overview {
         return series;
     }
 
-    /** The series a compressed model belongs to in the quality-versus-size charts. */
+    /** The series a compressed model belongs to in the quality-versus-size charts: its name without its size. */
     static String seriesName(ModelResult m) {
         if (m.profile().method().isEmpty()) {
             return m.model();
         }
-        String kind = String.join(" ", java.util.Arrays.stream(m.model().split("\\s+"))
-                .filter(word -> word.chars().noneMatch(Character::isDigit)).toList());
+        String kind = m.model().replaceFirst("\\s*\\S*\\d\\S*$", "");
         return kind.isEmpty() ? m.profile().method() : kind;
     }
 
-    private static double perplexity(EvalReport report, ModelResult m, Task t) {
+    private static double perplexity(ModelResult m, Task t) {
         Metrics.Value v = m.value(t.name(), t.measures().get(0));
         return v == null ? Double.NaN : v.value();
+    }
+
+    /** 100% where some accuracy task gives the original a base to retain (above chance), else none. */
+    private static double originalRetained(EvalReport report) {
+        return report.accuracyTasks().stream().anyMatch(report::originalAboveChance) ? 100 : Double.NaN;
+    }
+
+    /** A value formatted, or a dash when it is not a finite number. */
+    private static String number(double v, String format) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, format, v) : "—";
     }
 
     private static String names(List<Task> tasks) {
         return String.join(", ", tasks.stream().map(Task::name).toList());
     }
 
-    static String percent(double p) {
+    private static String percent(double p) {
         return String.format(Locale.ROOT, "%.1f%%", p);
     }
 
     private static String percentOrDash(double p) {
-        return Double.isNaN(p) ? "—" : percent(p);
+        return Double.isFinite(p) ? percent(p) : "—";
     }
 }

@@ -113,8 +113,8 @@ public final class ReportHtml {
             for (Task t : report.tasks()) {
                 for (Measure measure : t.measures()) {
                     Metrics.Value v = m.value(t.name(), measure);
-                    row.add(ReportText.fmt(v.value())
-                            + (Double.isNaN(v.stderr()) ? "" : " ± " + ReportText.fmt(v.stderr())));
+                    row.add(!Double.isFinite(v.value()) ? "—" : ReportText.fmt(v.value())
+                            + (Double.isFinite(v.stderr()) ? " ± " + ReportText.fmt(v.stderr()) : ""));
                 }
             }
             table.row(row);

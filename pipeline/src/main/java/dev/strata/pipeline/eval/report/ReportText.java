@@ -72,9 +72,9 @@ public final class ReportText {
         return d == null ? Double.NaN : d;
     }
 
-    /** Puts a number, or null for NaN (JSON has no NaN). */
-    private static void number(ObjectNode node, String key, double value) {
-        if (Double.isNaN(value)) {
+    /** Puts a number, or null for NaN and infinities (JSON has neither). */
+    static void number(ObjectNode node, String key, double value) {
+        if (!Double.isFinite(value)) {
             node.putNull(key);
         } else {
             node.put(key, value);

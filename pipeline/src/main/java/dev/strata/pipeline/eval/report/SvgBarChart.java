@@ -62,7 +62,7 @@ public final class SvgBarChart {
             all.addAll(marks);
         }
         for (double v : all) {
-            if (!Double.isNaN(v)) {
+            if (Double.isFinite(v)) {
                 max = Math.max(max, v);
                 min = Math.min(min, v);
             }
@@ -102,7 +102,7 @@ public final class SvgBarChart {
             double x0 = LEFT + group * c + group * 0.1;
             for (int s = 0; s < series.size(); s++) {
                 double v = series.get(s).values().get(c);
-                if (Double.isNaN(v)) {
+                if (!Double.isFinite(v)) {
                     continue;
                 }
                 double y = yOf.applyAsDouble(v);
@@ -112,7 +112,7 @@ public final class SvgBarChart {
                         Math.max(Math.abs(zero - y), 0.5), Palette.color(s), Html.escape(series.get(s).name()),
                         Html.escape(categories.get(c)), label(v)));
             }
-            if (marks != null && !Double.isNaN(marks.get(c))) {
+            if (marks != null && Double.isFinite(marks.get(c))) {
                 double y = yOf.applyAsDouble(marks.get(c));
                 svg.append(String.format(Locale.ROOT, "<line class=\"mark\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
                         + "y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\" stroke-dasharray=\"4 2\"><title>%s, %s: %s"
@@ -133,7 +133,7 @@ public final class SvgBarChart {
         return svg.append("</svg>").toString();
     }
 
-    static String label(double v) {
+    private static String label(double v) {
         return Math.abs(v) >= 100 || v == Math.rint(v) ? String.format(Locale.ROOT, "%.0f", v)
                 : String.format(Locale.ROOT, "%.3g", v);
     }

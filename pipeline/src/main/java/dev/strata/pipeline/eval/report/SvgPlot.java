@@ -113,7 +113,7 @@ public final class SvgPlot {
                 Html.escape(yLabel + (logY ? " (log scale)" : ""))));
         for (int r = 0; r < references.size(); r++) {
             Reference ref = references.get(r);
-            if (logY && ref.y() <= 0) {
+            if (!drawable(0, ref.y())) {
                 continue;
             }
             svg.append(String.format(Locale.ROOT, "<line class=\"reference-line\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" "
@@ -124,7 +124,7 @@ public final class SvgPlot {
         for (int s = 0; s < series.size(); s++) {
             Series line = series.get(s);
             String colour = Palette.color(s);
-            List<Point> points = line.points().stream().filter(p -> !logY || p.y() > 0).toList();
+            List<Point> points = line.points().stream().filter(p -> drawable(p.x(), p.y())).toList();
             if (line.style() != Style.DOTS && points.size() > 1) {
                 List<Point> ordered = line.style() == Style.LINE
                         ? points.stream().sorted(java.util.Comparator.comparingDouble(Point::x)).toList() : points;
@@ -176,6 +176,11 @@ public final class SvgPlot {
         }
     }
 
+    /** True for a point the axes can show: finite, and positive on a log axis (a broken model's perplexity is not). */
+    private boolean drawable(double x, double y) {
+        return Double.isFinite(x) && Double.isFinite(y) && (!logY || y > 0);
+    }
+
     private static String referenceColor(int r) {
         return r == 0 ? "#222222" : "#c00000";
     }
@@ -214,15 +219,14 @@ public final class SvgPlot {
         double low = Double.POSITIVE_INFINITY;
         double high = Double.NEGATIVE_INFINITY;
         List<Double> values = new ArrayList<>();
-        series.forEach(s -> s.points().forEach(p -> values.add(x ? p.x() : p.y())));
+        series.forEach(s -> s.points().stream().filter(p -> drawable(p.x(), p.y()))
+                .forEach(p -> values.add(x ? p.x() : p.y())));
         if (!x) {
-            references.forEach(r -> values.add(r.y()));
+            references.stream().filter(r -> drawable(0, r.y())).forEach(r -> values.add(r.y()));
         }
         for (double v : values) {
-            if (Double.isFinite(v) && (x || !logY || v > 0)) {
-                low = Math.min(low, v);
-                high = Math.max(high, v);
-            }
+            low = Math.min(low, v);
+            high = Math.max(high, v);
         }
         if (low > high) {
             return logY && !x ? new double[] {1, 10} : new double[] {0, 1};
@@ -237,13 +241,15 @@ public final class SvgPlot {
 
     static String tick(double v) {
         double a = Math.abs(v);
-        if (a >= 1e9) {
+        // the unit is chosen after rounding to three digits, so 999,999 reads 1M, not 1000K
+        double rounded = Double.parseDouble(String.format(Locale.ROOT, "%.3g", a));
+        if (rounded >= 1e9) {
             return String.format(Locale.ROOT, "%.3gB", v / 1e9);
         }
-        if (a >= 1e6) {
+        if (rounded >= 1e6) {
             return String.format(Locale.ROOT, "%.3gM", v / 1e6);
         }
-        if (a >= 1e4) {
+        if (rounded >= 1e4) {
             return String.format(Locale.ROOT, "%.3gK", v / 1e3);
         }
         return a >= 100 || v == Math.rint(v) ? String.format(Locale.ROOT, "%.0f", v)

@@ -70,15 +70,20 @@ class ReportTest {
                 Reports.copaModels(7, new int[] {4, 6}).models().get(1)), 1e-12);
     }
 
+    /**
+     * 4 layers: the first 7 of 8 right, the last 6, the first 2; 3 layers: one model. Paired with the first, the
+     * second's per-example differences are [1,1,0,0,0,0,0,-1]: mean 0.125, sample variance 2.875/7, standard error
+     * sqrt(2.875/7/8) = 0.2266, so 0.875 - 0.75 is a tie; the third's [0,0,1,1,1,1,1,0]: mean 0.625, variance
+     * 1.875/7, standard error 0.1830, so 0.875 - 0.25 is not.
+     */
     @Test
-    void theBestOfEachSizeIsMarkedAndTiesWithinTheStandardError() {
-        // 4 layers: 7/8 (se 0.125), 6/8 (se sqrt(6/7 * 2/8 / 8)... = 0.1637), 2/8; 3 layers: one model
-        EvalReport report = Reports.copaModels(8, new int[] {4, 7}, new int[] {4, 6}, new int[] {4, 2},
+    void theBestOfEachSizeIsMarkedAndTiesWithinTheStandardErrorOfThePairedDifference() {
+        EvalReport report = Reports.copaModels(8, new int[] {4, 7}, new int[] {4, -6}, new int[] {4, 2},
                 new int[] {3, 5});
-        double seSix = Math.sqrt((6 * 0.25 * 0.25 + 2 * 0.75 * 0.75) / 7 / 8);
-        assertEquals(seSix, report.averageAccuracyStderr(report.models().get(2)), 1e-15);
-        assertTrue(0.875 - 0.75 <= Math.hypot(0.125, seSix), "the worked difference is within the error");
-        assertTrue(0.875 - 0.25 > Math.hypot(0.125, seSix));
+        List<EvalReport.ModelResult> m = report.models();
+        assertEquals(Math.sqrt(2.875 / 7 / 8), report.differenceStderr(m.get(1), m.get(2)), 1e-15);
+        assertEquals(Math.sqrt(1.875 / 7 / 8), report.differenceStderr(m.get(1), m.get(3)), 1e-15);
+        assertEquals(0, report.differenceStderr(m.get(1), m.get(1)), 0, "a model against itself");
         Map<String, String> verdicts = Overview.verdicts(report);
         assertEquals(Map.of("model a with a long label 4L", Overview.BEST,
                 "model b with a long label 4L", Overview.TIE), verdicts, "no verdict for a size of one model");
@@ -92,11 +97,23 @@ class ReportTest {
         assertEquals("model d with a long label 3L", order.get(order.size() - 1), "the smallest last");
     }
 
+    /** One example per task: no standard error to weigh a difference by, so only equal accuracies tie. */
+    @Test
+    void aTaskOfOneExampleGivesAVerdictWithoutStandardErrors() {
+        EvalReport report = Reports.copaModels(1, new int[] {4, 1}, new int[] {4, 0}, new int[] {4, 1});
+        EvalReport one = new EvalReport(report.tasks(), report.models().stream().map(r -> new EvalReport.ModelResult(
+                r.model(), r.profile(), r.values(), r.stability(), Map.of("copa", new double[] {
+                    r.outcomes().get("copa")[0]}))).toList(), report.chance(), report.sources(), Map.of());
+        assertTrue(Double.isNaN(one.differenceStderr(one.models().get(1), one.models().get(2))));
+        assertEquals(Map.of("model a with a long label 4L", Overview.BEST, "model c with a long label 4L", Overview.TIE),
+                Overview.verdicts(one));
+    }
+
     @Test
     void amongModelsTiedOnAccuracyTheLowerPerplexityIsBest() {
-        // 4 layers: 7/8 and 6/8 tie on accuracy (as above), the second with the lower perplexity (loglik -110 vs
-        // -150 over 50 tokens); 2/8 is worse on accuracy, whatever its perplexity (-100, the lowest)
-        EvalReport report = Reports.copaModels(8, -90, new int[] {4, 7, 150}, new int[] {4, 6, 110},
+        // 4 layers: the first 7 and the last 6 of 8 tie on accuracy (as above), the second with the lower perplexity
+        // (loglik -110 vs -150 over 50 tokens); the first 2 is worse on accuracy, whatever its perplexity (the lowest)
+        EvalReport report = Reports.copaModels(8, -90, new int[] {4, 7, 150}, new int[] {4, -6, 110},
                 new int[] {4, 2, 100});
         assertEquals(Map.of("model a with a long label 4L", Overview.TIE,
                 "model b with a long label 4L", Overview.BEST), Overview.verdicts(report));
@@ -127,9 +144,15 @@ class ReportTest {
         assertEquals("N/A", json.at("/results/wikitext/token_perplexity_stderr,none").asText());
         assertEquals(8, json.at("/n-samples/copa/effective").asInt());
         assertTrue(json.at("/higher_is_better/copa/acc").asBoolean());
-        assertTrue(!json.at("/higher_is_better/lambada/perplexity").asBoolean());
+        assertTrue(json.at("/higher_is_better/lambada/perplexity").isBoolean()
+                && !json.at("/higher_is_better/lambada/perplexity").booleanValue());
+        assertEquals(1.0, json.at("/versions/copa").asDouble());
+        assertEquals(0, json.at("/configs/copa/num_fewshot").asInt());
+        assertEquals("mc/copa.jsonl, second half (odd-numbered examples)", json.at("/configs/copa/dataset_path").asText());
         assertEquals("pretrained=/m/original", json.at("/config/model_args").asText());
         assertEquals("models__original", json.get("model_name_sanitized").asText());
+        assertEquals("come merge+distill 3L", LmEvalResults.sanitized("come merge+distill 3L"), "as lm-eval leaves it");
+        assertEquals("hf__org__m__", LmEvalResults.sanitized("hf:/org/m?"), "runs of \"<>:/\\|?*[] become __");
     }
 
     @Test
@@ -157,11 +180,12 @@ class ReportTest {
         assertEquals("streamline ffn", series("streamline ffn 2-block", "streamline"));
         assertEquals("tailor", series("3L", "tailor"), "a name of sizes only: the method");
         assertEquals("models/m2", series("models/m2", ""), "no method: the model itself");
+        assertEquals("llama2 prune", series("llama2 prune 4L", "bi"), "only the last word, the size, goes");
     }
 
     private static String series(String model, String method) {
         return Overview.seriesName(new EvalReport.ModelResult(model, new EvalReport.Profile(method, 3, 1), Map.of(),
-                Map.of()));
+                Map.of(), Map.of()));
     }
 
     @Test

@@ -42,7 +42,7 @@ final class Reports {
 
     /**
      * An original (5 layers, {@code originalRight} of 8 copa examples right) and compressed models, each given as
-     * {layers, right of 8}, named "model X with a long label LL" (X a letter from a), made by "method-I".
+     * {layers, right of 8 (the first ones; negative: the last ones)}, named "model X with a long label LL" (X a letter from a), made by "method-I".
      */
     static EvalReport copaModels(int originalRight, int[]... models) {
         return copaModels(originalRight, Double.NaN, models);
@@ -76,11 +76,11 @@ final class Reports {
         return byTask;
     }
 
-    /** {@code right} trues followed by falses, {@code of} in all. */
+    /** {@code right} trues followed by falses, {@code of} in all; for a negative {@code right}, the last -right. */
     static boolean[] right(int right, int of) {
         boolean[] out = new boolean[of];
-        for (int i = 0; i < right; i++) {
-            out[i] = true;
+        for (int i = 0; i < Math.abs(right); i++) {
+            out[right >= 0 ? i : of - 1 - i] = true;
         }
         return out;
     }
