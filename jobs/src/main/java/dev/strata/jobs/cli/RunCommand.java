@@ -1,9 +1,9 @@
 package dev.strata.jobs.cli;
 
+import dev.strata.jobs.io.RecipeFile;
 import dev.strata.jobs.spark.RecipeRunner;
 import dev.strata.jobs.spark.Sessions;
 import dev.strata.pipeline.recipe.Recipe;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.logging.log4j.LogManager;
@@ -22,8 +22,8 @@ final class RunCommand implements Callable<Integer> {
     private static final Logger LOG = LogManager.getLogger(RunCommand.class);
     private static final Logger OUT = LogManager.getLogger("strata.out");
 
-    @Parameters(index = "0", paramLabel = "RECIPE", description = "The recipe file (YAML).")
-    Path recipe;
+    @Parameters(index = "0", paramLabel = "RECIPE", description = "The recipe file (YAML): a local path, hdfs:// or s3a://.")
+    String recipe;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Run folder (default: the recipe's 'out', else runs/NAME).")
     String out;
@@ -43,7 +43,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Recipe r = Recipe.read(recipe);
+        Recipe r = RecipeFile.read(recipe);
         if (plan) {
             String last = RecipeRunner.lastStage(r, until);
             List<String> stages = RecipeRunner.plan(r);

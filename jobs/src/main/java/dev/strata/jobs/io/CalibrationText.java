@@ -46,7 +46,7 @@ public final class CalibrationText {
             FileStatus[] matches = fs.globStatus(path);
             if (matches == null || matches.length == 0) {
                 throw new StrataException("--data " + spec + ": "
-                        + (isGlob(spec) ? "matches no files" : "no such file or directory"));
+                        + (isGlob(spec) ? "matches no files" : "no such file or directory") + HadoopFiles.clusterHint(path));
             }
             for (FileStatus m : matches) {
                 if (m.isDirectory()) {
@@ -62,7 +62,7 @@ public final class CalibrationText {
                 }
             }
         } catch (FileNotFoundException ex) {
-            throw new StrataException("--data " + spec + ": no such file or directory");
+            throw new StrataException("--data " + spec + ": no such file or directory" + HadoopFiles.clusterHint(path));
         } catch (IOException ex) {
             throw HadoopFiles.failure(path, "list", ex);
         }

@@ -73,6 +73,18 @@ public final class HadoopFiles {
         return isLocal(path) ? path.toUri().getPath() : path.toString();
     }
 
+    /**
+     * What to add to "does not exist" for a local path when this JVM is a driver in cluster deploy mode: it runs on a
+     * cluster node, in a folder of its own, and sees none of the submitting machine's files. Else "".
+     */
+    public static String clusterHint(Path path) {
+        if (!isLocal(path) || !"cluster".equals(System.getProperty("spark.submit.deployMode"))) {
+            return "";
+        }
+        return " on the driver (in cluster deploy mode the driver runs on a cluster node and sees only that node's files: "
+                + "give an hdfs:// or s3a:// path)";
+    }
+
     /** The file system of {@code path}. */
     public static FileSystem fileSystem(Path path, Configuration conf) {
         try {

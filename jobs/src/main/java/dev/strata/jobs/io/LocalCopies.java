@@ -31,10 +31,13 @@ final class LocalCopies {
     private static final Logger LOG = LogManager.getLogger(LocalCopies.class);
 
     private final Path root;
+    private final String what;
     private final Set<String> usedHere = new HashSet<>();
 
-    LocalCopies(Path root) {
+    /** @param what names the copies in the log ("model") */
+    LocalCopies(Path root, String what) {
         this.root = root;
+        this.what = what;
     }
 
     /** The copy named {@code key}, made by {@code copy} when absent; marks it used. */
@@ -63,8 +66,8 @@ final class LocalCopies {
             if (!usedHere.contains(e.dir().getFileName().toString())) {
                 remove(e.dir());
                 total -= e.bytes();
-                LOG.info("model cache: removed {} ({} MB, least recently used; the cache is limited to {} MB by -D{})",
-                        e.dir(), e.bytes() >> 20, limit >> 20, LIMIT_PROPERTY);
+                LOG.info("{} cache: removed {} ({} MB, least recently used; the cache is limited to {} MB by -D{})",
+                        what, e.dir(), e.bytes() >> 20, limit >> 20, LIMIT_PROPERTY);
             }
         }
     }

@@ -45,7 +45,8 @@ public final class ModelFiles {
             }
             return latest + "-" + size;
         } catch (java.io.FileNotFoundException ex) {
-            throw new StrataException(HadoopFiles.display(dir) + ": not a model folder (no such directory)");
+            throw new StrataException(HadoopFiles.display(dir) + ": not a model folder (no such directory"
+                    + HadoopFiles.clusterHint(dir) + ")");
         } catch (IOException ex) {
             throw HadoopFiles.failure(dir, "list", ex);
         }
@@ -81,7 +82,7 @@ public final class ModelFiles {
 
     private static synchronized LocalCopies copies() {
         if (copies == null) {
-            copies = new LocalCopies(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "strata-models"));
+            copies = new LocalCopies(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "strata-models"), "model");
         }
         return copies;
     }
@@ -100,12 +101,24 @@ public final class ModelFiles {
             java.nio.file.Path tmp = Files.createTempDirectory("strata-model-").resolve("model");
             try {
                 ModelFolder.write(model, tmp, ModelFolder.DEFAULT_MAX_SHARD_BYTES, extraFiles);
-                HadoopFiles.fileSystem(dir, conf).copyFromLocalFile(true, true, new Path(tmp.toUri()), dir);
+                upload(tmp, dir, conf);
             } finally {
                 AtomicDirectory.deleteQuietly(tmp.getParent());
             }
         } catch (IOException ex) {
             throw HadoopFiles.failure(dir, "write the model", ex);
+        }
+    }
+
+    /**
+     * Copies a local file or folder to {@code target} through the target's output streams. Not copyFromLocalFile: S3A's
+     * (Hadoop 3.4.1) sends a file whose signed payload hash an S3 endpoint on plain HTTP refuses (XAmzContentSHA256Mismatch).
+     */
+    private static void upload(java.nio.file.Path local, Path target, Configuration conf) throws IOException {
+        FileSystem localFs = FileSystem.getLocal(conf);
+        if (!org.apache.hadoop.fs.FileUtil.copy(localFs, new Path(local.toUri()), HadoopFiles.fileSystem(target, conf),
+                target, false, true, conf)) {
+            throw new IOException("the copy from " + local + " stopped");
         }
     }
 
@@ -122,7 +135,7 @@ public final class ModelFiles {
             try {
                 java.nio.file.Path local = tmp.resolve(file.getName());
                 Safetensors.write(local, tensors, Map.of());
-                HadoopFiles.fileSystem(file, conf).copyFromLocalFile(true, true, new Path(local.toUri()), file);
+                upload(local, file, conf);
             } finally {
                 AtomicDirectory.deleteQuietly(tmp);
             }
@@ -151,7 +164,8 @@ public final class ModelFiles {
     }
 
 
-    private static String digest(String text) {
+    /** A short hex digest of {@code text}: a cache entry's name. */
+    static String digest(String text) {
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(hash, 0, 12);

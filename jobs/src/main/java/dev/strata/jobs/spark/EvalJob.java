@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.jobs.io.ContentVersion;
+import dev.strata.jobs.io.DataFiles;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.io.ModelFiles;
 import dev.strata.jobs.io.RunFolder;
@@ -27,7 +28,6 @@ import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.ModelFolder;
 import dev.strata.pipeline.tokenize.Tokenizer;
 import java.io.Serializable;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -144,9 +144,10 @@ public final class EvalJob {
             models.add(qualified);
         }
         List<Task> tasks = Tasks.parse(o.tasks());
-        java.nio.file.Path dataDir = java.nio.file.Path.of(o.dataDir()).toAbsolutePath().normalize();
-        if (!Files.isDirectory(dataDir)) {
-            throw new StrataException("--data-dir " + o.dataDir() + ": not a directory");
+        java.nio.file.Path dataDir = DataFiles.local(o.dataDir(), HadoopFiles.configuration());
+        if (dataDir == null) {
+            throw new StrataException("--data-dir " + o.dataDir() + ": not a directory"
+                    + HadoopFiles.clusterHint(HadoopFiles.path(o.dataDir())));
         }
         Map<String, List<Example>> examples = new LinkedHashMap<>();
         Map<String, String> texts = new LinkedHashMap<>();
@@ -166,7 +167,7 @@ public final class EvalJob {
         if (o.half() != DataHalf.ALL) {
             inputs.put("half", o.half().id());
         }
-        inputs.put("data_dir", dataDir.toString());
+        inputs.put("data_dir", DataFiles.address(o.dataDir()));
         try (RunFolder run = RunFolder.open(o.out(), "--out", "eval", inputs)) {
             for (int i = 0; i < models.size(); i++) {
                 run.requireVersion("model " + models.get(i), "the model " + o.models().get(i),
@@ -205,9 +206,10 @@ public final class EvalJob {
      */
     public static void check(Settings evaluate) {
         String given = evaluate.get(EvalParams.DATA_DIR);
-        java.nio.file.Path dataDir = java.nio.file.Path.of(given).toAbsolutePath().normalize();
-        if (!Files.isDirectory(dataDir)) {
-            throw evaluate.invalid(EvalParams.DATA_DIR, given + ": not a directory");
+        java.nio.file.Path dataDir = DataFiles.local(given, HadoopFiles.configuration());
+        if (dataDir == null) {
+            throw evaluate.invalid(EvalParams.DATA_DIR, given + ": not a directory"
+                    + HadoopFiles.clusterHint(HadoopFiles.path(given)));
         }
         read(Tasks.parse(String.join(",", evaluate.get(EvalParams.TASKS))), dataDir, evaluate.get(EvalParams.HALF),
                 evaluate.get(EvalParams.LIMIT), new LinkedHashMap<>(), new LinkedHashMap<>());

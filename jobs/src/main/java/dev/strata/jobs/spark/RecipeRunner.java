@@ -2,6 +2,7 @@ package dev.strata.jobs.spark;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.jobs.io.DataFiles;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.io.ModelFiles;
 import dev.strata.jobs.io.RunFolder;
@@ -71,6 +72,7 @@ public final class RecipeRunner {
         RunDriver.Inputs in = RunDriver.Inputs.check(recipe.run());
         in.calibration().version(HadoopFiles.configuration()); // the text exists and can be listed
         recipe.methods().forEach(m -> m.method().check(m.settings(), in.config()));
+        recipe.methods().forEach(m -> RunDriver.requireLocalSearchData(m.settings()));
         EvalJob.check(recipe.evaluate());
         warnIfNotHeldOut(recipe);
         List<String> lines = new ArrayList<>();
@@ -114,7 +116,7 @@ public final class RecipeRunner {
             EvalJob.check(recipe.evaluate());
             warnIfNotHeldOut(recipe);
             Map<String, List<String>> texts = VariantMaker.texts(recipe.variants(), driver.folder(),
-                    java.nio.file.Path.of(recipe.evaluate().get(EvalParams.DATA_DIR)));
+                    DataFiles.local(recipe.evaluate().get(EvalParams.DATA_DIR), HadoopFiles.configuration()));
             return run(recipe, driver, texts, until, spark);
         }
     }

@@ -32,6 +32,7 @@ import dev.strata.pipeline.score.Metric;
 import dev.strata.pipeline.score.ScoreSummary;
 import dev.strata.pipeline.score.WindowStatistic;
 import dev.strata.pipeline.settings.Settings;
+import dev.strata.pipeline.tailor.Tailor;
 import dev.strata.pipeline.train.TrainingLosses;
 import dev.strata.pipeline.train.TrainingTask;
 import java.util.ArrayList;
@@ -181,7 +182,19 @@ public final class RunDriver implements AutoCloseable {
      */
     public void check(CompressionMethod method, Settings s) {
         method.check(s, config);
+        requireLocalSearchData(s);
         folder.checkClaim(method.name(), method.identity(s), "--out");
+    }
+
+    /**
+     * GPTailor's search scores its candidates on the executors, each reading the task data from its own disk: that
+     * folder cannot be on hdfs:// or s3a:// (the evaluation's can: only its driver reads it).
+     */
+    static void requireLocalSearchData(Settings s) {
+        if (s.has(Tailor.DATA_DIR) && !HadoopFiles.isLocal(HadoopFiles.path(s.get(Tailor.DATA_DIR)))) {
+            throw s.invalid(Tailor.DATA_DIR, s.get(Tailor.DATA_DIR) + ": the search reads the task data on every "
+                    + "executor, so it must be a local folder present on every node (the image's, or one copied there)");
+        }
     }
 
     /**
@@ -190,6 +203,7 @@ public final class RunDriver implements AutoCloseable {
      */
     public List<Product> compress(CompressionMethod method, Settings s) {
         method.check(s, config);
+        requireLocalSearchData(s);
         folder.claim(method.name(), method.identity(s), "--out");
         Set<Need> needs = method.needs(s);
         if (needs.contains(Need.WINDOWS)) {

@@ -52,7 +52,8 @@ final class VariantMaker {
     static Map<String, List<String>> texts(List<Variant> variants, RunFolder folder, Path dataDir) {
         Map<String, List<String>> texts = new LinkedHashMap<>();
         for (Variant v : variants) {
-            List<String> halves = List.of(v.text(DataHalf.FIRST, dataDir), v.text(DataHalf.SECOND, dataDir));
+            List<String> halves = List.of(v.text(DataHalf.FIRST, dataDir, VariantMaker::read),
+                    v.text(DataHalf.SECOND, dataDir, VariantMaker::read));
             ObjectNode version = JSON.createObjectNode();
             ContentVersion.putText(version, "train.txt", List.of(halves.get(0)));
             ContentVersion.putText(version, "held-out.txt", List.of(halves.get(1)));
@@ -61,6 +62,15 @@ final class VariantMaker {
             texts.put(v.name(), halves);
         }
         return texts;
+    }
+
+    /** A variant's text file: local, hdfs:// or s3a:// (read on the driver). */
+    private static String read(String file) {
+        org.apache.hadoop.fs.Path path = HadoopFiles.path(file);
+        if (HadoopFiles.isLocal(path)) {
+            return dev.strata.pipeline.util.TextFiles.read(Path.of(file), HadoopFiles.clusterHint(path));
+        }
+        return HadoopFiles.readText(path, HadoopFiles.configuration(), "");
     }
 
     /** Makes every variant (or reuses what earlier runs made). */

@@ -5,17 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.InputStream;
-import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.stream.Stream;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStore;
-import org.jclouds.blobstore.BlobStoreContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,52 +19,23 @@ import org.junit.jupiter.api.io.TempDir;
 class S3aTest {
     private static final String BUCKET = "strata";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static BlobStoreContext store;
-    private static S3Proxy proxy;
+    private static S3Bucket s3;
 
     @TempDir
     static Path local;
 
     @BeforeAll
     static void startS3() throws Exception {
-        store = ContextBuilder.newBuilder("transient").credentials("identity", "credential").build(BlobStoreContext.class);
-        proxy = S3Proxy.builder().blobStore(store.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "test-access", "test-secret").build();
-        proxy.start();
-        while (!proxy.getState().equals("STARTED")) {
-            Thread.sleep(10);
-        }
-        BlobStore blobs = store.getBlobStore();
-        blobs.createContainerInLocation(null, BUCKET);
-        try (Stream<Path> files = Files.list(CliRun.STORIES)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                put(blobs, "models/stories260K/" + f.getFileName(), f);
-            }
-        }
-        put(blobs, "data/tinystories/valid.txt", CliRun.TINYSTORIES);
-        String endpoint = "http://127.0.0.1:" + proxy.getPort();
-        System.setProperty("spark.hadoop.fs.s3a.endpoint", endpoint);
-        System.setProperty("spark.hadoop.fs.s3a.endpoint.region", "us-east-1");
-        System.setProperty("spark.hadoop.fs.s3a.path.style.access", "true");
-        System.setProperty("spark.hadoop.fs.s3a.connection.ssl.enabled", "false");
-        System.setProperty("spark.hadoop.fs.s3a.access.key", "test-access");
-        System.setProperty("spark.hadoop.fs.s3a.secret.key", "test-secret");
-        System.setProperty("spark.hadoop.fs.s3a.aws.credentials.provider",
-                "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
-    }
-
-    private static void put(BlobStore blobs, String name, Path file) throws Exception {
-        blobs.putBlob(BUCKET, blobs.blobBuilder(name).payload(file.toFile()).contentLength(Files.size(file)).build());
+        s3 = new S3Bucket(BUCKET);
+        s3.putFolder("models/stories260K", CliRun.STORIES);
+        s3.put("data/tinystories/valid.txt", CliRun.TINYSTORIES);
+        s3.hadoopSettings().forEach((key, value) -> System.setProperty("spark.hadoop." + key, value));
     }
 
     @AfterAll
     static void stopS3() throws Exception {
-        for (String key : List.of("endpoint", "endpoint.region", "path.style.access", "connection.ssl.enabled",
-                "access.key", "secret.key", "aws.credentials.provider")) {
-            System.clearProperty("spark.hadoop.fs.s3a." + key);
-        }
-        proxy.stop();
-        store.close();
+        s3.hadoopSettings().keySet().forEach(key -> System.clearProperty("spark.hadoop." + key));
+        s3.close();
     }
 
     @Test
@@ -89,7 +51,7 @@ class S3aTest {
         JsonNode fromS3 = summaryOnS3("runs/r1/scores/original/summary.json");
         assertEquals(JSON.readTree(onDisk.out()).get("layer_scores"), fromS3.get("layer_scores"));
         assertEquals(JSON.readTree(onDisk.out()).get("block_scores"), fromS3.get("block_scores"));
-        assertTrue(store.getBlobStore().blobExists(BUCKET, "runs/r1/run.json"));
+        assertTrue(s3.exists("runs/r1/run.json"));
 
         CliRun again = CliRun.of(concat(new String[] {"calibrate", "--model", "s3a://" + BUCKET + "/models/stories260K",
             "--data", "s3a://" + BUCKET + "/data/", "--out", out}, inputs));
@@ -106,10 +68,73 @@ class S3aTest {
                 missing.lastErrLine());
     }
 
-    private static JsonNode summaryOnS3(String key) throws Exception {
-        try (InputStream in = store.getBlobStore().getBlob(BUCKET, key).getPayload().openStream()) {
-            return JSON.readTree(in);
+    @Test
+    void aRecipeAndItsTaskDataAreReadFromS3() throws Exception {
+        s3.put("tasks/mc/copa.jsonl", CliRun.SHARED.resolve("data/mc/copa.jsonl"));
+        s3.put("recipes/check.yaml", String.join("\n", "model: " + s3.uri("models/stories260K"),
+                "calibration: {data: " + s3.uri("data/tinystories/valid.txt") + ", seq_len: 64, samples: 4}",
+                "methods: [{bi: {layers: [1]}}]", "evaluate: {tasks: [copa], data_dir: " + s3.uri("tasks") + "}", ""));
+        CliRun plan = CliRun.of("run", s3.uri("recipes/check.yaml"), "--plan");
+        assertEquals(0, plan.exitCode(), plan.err());
+        assertTrue(plan.out().contains("eval: evaluate the original and every model made on [copa]"), plan.out());
+
+        CliRun noTasks = CliRun.of("run", s3.uri("recipes/check.yaml").replace("check", "absent"), "--plan");
+        assertEquals("strata: error: " + s3.uri("recipes/absent.yaml") + ": does not exist (the recipe)",
+                noTasks.lastErrLine());
+
+        s3.put("recipes/no-data.yaml", String.join("\n", "model: " + s3.uri("models/stories260K"),
+                "calibration: {data: " + s3.uri("data/tinystories/valid.txt") + ", seq_len: 64, samples: 4}",
+                "methods: [{bi: {layers: [1]}}]", "evaluate: {tasks: [copa], data_dir: " + s3.uri("nothing") + "}", ""));
+        CliRun noData = CliRun.of("run", s3.uri("recipes/no-data.yaml"), "--plan");
+        assertEquals("strata: error: " + s3.uri("recipes/no-data.yaml") + ": 'evaluate.data_dir' " + s3.uri("nothing")
+                + ": not a directory", noData.lastErrLine());
+
+        s3.put("recipes/tailor.yaml", String.join("\n", "model: " + s3.uri("models/stories260K"),
+                "calibration: {data: " + s3.uri("data/tinystories/valid.txt") + ", seq_len: 64, samples: 4}",
+                "variants: {stories: {data: " + s3.uri("data/tinystories/valid.txt") + "}}",
+                "methods: [{tailor: {layers: 1, variants: [stories], tasks: [copa], data_dir: " + s3.uri("tasks") + "}}]",
+                "evaluate: {tasks: [copa], data_dir: " + s3.uri("tasks") + "}", ""));
+        CliRun tailor = CliRun.of("run", s3.uri("recipes/tailor.yaml"), "--plan");
+        assertTrue(tailor.lastErrLine().endsWith(s3.uri("tasks") + ": the search reads the task data on every executor, "
+                + "so it must be a local folder present on every node (the image's, or one copied there)"),
+                tailor.lastErrLine());
+    }
+
+    @Test
+    void aPrunedModelIsWrittenToS3AndReadBack() throws Exception {
+        CliRun prune = CliRun.of("compress", "bi", "--model", s3.uri("models/stories260K"), "--data",
+                s3.uri("data/tinystories/valid.txt"), "--seq-len", "64", "--samples", "4", "--layers", "1", "--out",
+                s3.uri("runs/pruned"), "--master", "local[2]");
+        assertEquals(0, prune.exitCode(), prune.err());
+        CliRun local = CliRun.of("compress", "bi", "--model", CliRun.STORIES.toString(), "--data",
+                CliRun.TINYSTORIES.toString(), "--seq-len", "64", "--samples", "4", "--layers", "1", "--out",
+                S3aTest.local.resolve("pruned").toString(), "--master", "local[2]");
+        assertEquals(0, local.exitCode(), local.err());
+        java.util.List<Path> written;
+        try (Stream<Path> files = java.nio.file.Files.walk(S3aTest.local.resolve("pruned/models"))) {
+            written = files.filter(f -> f.getFileName().toString().equals("model.safetensors")).toList();
         }
+        assertEquals(1, written.size(), written.toString());
+        String key = "runs/pruned/" + S3aTest.local.resolve("pruned").relativize(written.get(0));
+        assertTrue(java.util.Arrays.equals(java.nio.file.Files.readAllBytes(written.get(0)), s3.bytes(key)),
+                key + " on s3a differs from the same model written locally");
+    }
+
+    @Test
+    void aDriverInClusterModeSaysWhyItCannotSeeALocalFile() {
+        System.setProperty("spark.submit.deployMode", "cluster");
+        try {
+            CliRun run = CliRun.of("run", "conf/recipes/nowhere.yaml", "--plan");
+            assertEquals("strata: error: conf/recipes/nowhere.yaml: the recipe does not exist on the driver (in cluster "
+                    + "deploy mode the driver runs on a cluster node and sees only that node's files: give an hdfs:// "
+                    + "or s3a:// path)", run.lastErrLine());
+        } finally {
+            System.clearProperty("spark.submit.deployMode");
+        }
+    }
+
+    private static JsonNode summaryOnS3(String key) throws Exception {
+        return JSON.readTree(s3.text(key));
     }
 
     private static String[] concat(String[] a, String[] b) {

@@ -42,7 +42,7 @@ class LocalCopiesTest {
         earlier("old", 1000, 30);
         earlier("older", 1000, 60);
         earlier("recent", 1000, 1);
-        LocalCopies copies = new LocalCopies(root);
+        LocalCopies copies = new LocalCopies(root, "model");
 
         Path added = copies.use("new", dir -> Files.write(dir.resolve("model.safetensors"), new byte[1000]));
 
@@ -55,11 +55,11 @@ class LocalCopiesTest {
         System.setProperty(LocalCopies.LIMIT_PROPERTY, "2500");
         earlier("a", 1000, 60);
         earlier("b", 1000, 30);
-        LocalCopies copies = new LocalCopies(root);
+        LocalCopies copies = new LocalCopies(root, "model");
         copies.use("a", dir -> {
             throw new AssertionError("a is there: no copy");
         });
-        LocalCopies other = new LocalCopies(root); // another JVM: a is not in use there
+        LocalCopies other = new LocalCopies(root, "model"); // another JVM: a is not in use there
         other.use("c", dir -> Files.write(dir.resolve("model.safetensors"), new byte[1000]));
         assertEquals(List.of("a", "c"), left());
     }
@@ -69,7 +69,7 @@ class LocalCopiesTest {
         System.setProperty(LocalCopies.LIMIT_PROPERTY, "10");
         earlier("used", 1000, 60);
         earlier("unused", 1000, 30);
-        LocalCopies copies = new LocalCopies(root);
+        LocalCopies copies = new LocalCopies(root, "model");
         copies.use("used", dir -> {
         });
         Files.setLastModifiedTime(root.resolve("used"), FileTime.fromMillis(0)); // as if used long ago

@@ -38,8 +38,14 @@ public record Recipe(String name, String out, Settings run, List<Variant> varian
 
     /** Reads and validates a recipe file. */
     public static Recipe read(Path file) {
-        YamlSection root = YamlSection.read(file);
-        String fileName = file.getFileName().toString();
+        return read(YamlSection.read(file), file.getFileName().toString());
+    }
+
+    /**
+     * Reads and validates a recipe's document (read from anywhere: a local file, hdfs://, s3a://); {@code fileName},
+     * the file's name without folders, gives the recipe's name when it has no 'name' key.
+     */
+    public static Recipe read(YamlSection root, String fileName) {
         String name = root.string("name", fileName.replaceFirst("\\.ya?ml$", ""));
         if (!name.matches("[A-Za-z0-9_][A-Za-z0-9._-]*")) {
             // the name is a folder under runs/: a path in it would write elsewhere (use 'out' for that)

@@ -45,10 +45,14 @@ public final class YamlSection {
      * are refused ({@link StrictYaml}). Every YAML document the project reads comes through here.
      */
     public static YamlSection read(Path file) {
-        String text = TextFiles.read(file, "");
+        return parse(TextFiles.read(file, ""), file.toString());
+    }
+
+    /** The document of YAML text read from elsewhere (an hdfs:// or s3a:// file); {@code file} names it in messages. */
+    public static YamlSection parse(String text, String file) {
         JsonNode root;
         try {
-            StrictYaml.check(text, file.toString());
+            StrictYaml.check(text, file);
             root = YAML.readTree(text);
         } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
             throw new StrataException(file + ": not valid YAML: " + ex.getOriginalMessage().lines().findFirst().orElse(""));
@@ -59,7 +63,7 @@ public final class YamlSection {
         if (root == null || root.isMissingNode()) {
             throw new StrataException(file + ": the recipe is empty");
         }
-        return new YamlSection(root, file.toString(), "");
+        return new YamlSection(root, file, "");
     }
 
     /** An error about the document as a whole, naming the file. */

@@ -37,9 +37,14 @@ public record Variant(String name, Settings settings) {
 
     /** The text of one half of the variant's source ({@code dataDir} holds the tasks' data). */
     public String text(DataHalf half, Path dataDir) {
+        return text(half, dataDir, file -> TextFiles.read(Path.of(file), ""));
+    }
+
+    /** As {@link #text(DataHalf, Path)}, with the 'data' file read by {@code files} (a file on hdfs:// or s3a://). */
+    public String text(DataHalf half, Path dataDir, java.util.function.UnaryOperator<String> files) {
         String file = settings.get(DATA);
         if (file != null) {
-            return half.of(TextFiles.read(Path.of(file), ""));
+            return half.of(files.apply(file));
         }
         StringBuilder text = new StringBuilder();
         for (Task t : Tasks.parse(String.join(",", settings.get(TASKS)))) {
