@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs a strata command on a Spark cluster (YARN, Kubernetes or standalone) with spark-submit.
 #
-#   deploy/spark-submit.sh [--gpu] [--dry-run] -- calibrate --model s3a://bucket/llama --data s3a://bucket/calib/ --out s3a://bucket/runs/r1
+#   deploy/spark-submit.sh [--gpu] [--dry-run] [--conf KEY=VALUE ...] -- calibrate --model s3a://bucket/llama --data s3a://bucket/calib/ --out s3a://bucket/runs/r1
+#
+# --conf KEY=VALUE (repeatable) is passed to spark-submit after the settings below, so it overrides them
+# (e.g. --conf spark.hadoop.fs.s3a.endpoint=https://s3.example.internal).
 #
 # Build the jar first: mvn -Pcluster -DskipTests package  (jobs/target/strata-jobs-cluster.jar)
 #
@@ -25,12 +28,18 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 gpu=false
 dry_run=false
+confs=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --gpu) gpu=true; shift ;;
     --dry-run) dry_run=true; shift ;;
+    --conf)
+      if [[ $# -lt 2 || "$2" != *=* ]]; then
+        echo "spark-submit.sh: --conf needs KEY=VALUE, e.g. --conf spark.hadoop.fs.s3a.endpoint=https://HOST" >&2; exit 2
+      fi
+      confs+=(--conf "$2"); shift 2 ;;
     --) shift; break ;;
-    *) echo "spark-submit.sh: unknown option '$1' (expected --gpu, --dry-run, then -- and the strata command)" >&2; exit 2 ;;
+    *) echo "spark-submit.sh: unknown option '$1' (expected --gpu, --dry-run, --conf KEY=VALUE, then -- and the strata command)" >&2; exit 2 ;;
   esac
 done
 if [[ $# -eq 0 ]]; then
@@ -80,6 +89,8 @@ if [[ "$gpu" == true ]]; then
     args+=(--conf spark.executor.resource.gpu.vendor=nvidia.com)
   fi
 fi
+
+args+=(${confs[@]+"${confs[@]}"})
 
 if [[ "$dry_run" == true ]]; then
   printf '%q ' "$submit" "${args[@]}" "$jar" "$@"
