@@ -16,12 +16,16 @@
 #   STRATA_EXECUTORS         number of executors (default 4)
 #   STRATA_EXECUTOR_CORES    cores per executor (default 4)
 #   STRATA_EXECUTOR_MEMORY   heap per executor (default 16g)
-#   STRATA_K8S_IMAGE         container image with Spark 4.0 and Java 17 (Kubernetes)
+#   STRATA_K8S_IMAGE         the image of deploy/Dockerfile (Kubernetes); STRATA_JAR then defaults to the jar inside it,
+#                            local:///opt/strata/strata-jobs-cluster.jar, and logging to its /opt/strata/conf/log4j2.xml
+#   STRATA_K8S_UPLOAD_PATH   spark.kubernetes.file.upload.path (e.g. s3a://bucket/spark-upload): where spark-submit
+#                            stages local files for the pods; needed only when a local --jars or --files is given
 # With --gpu (one GPU per executor, one task per GPU: each task runs on the GPU Spark assigns it):
-#   STRATA_GPU_DISCOVERY     GPU discovery script on the nodes
-#                            (default: $SPARK_HOME/examples/src/main/scripts/getGpusResources.sh)
+#   STRATA_GPU_DISCOVERY     GPU discovery script on the nodes (default: the image's /opt/strata/bin/gpu-discovery.sh
+#                            on Kubernetes, else $SPARK_HOME/examples/src/main/scripts/getGpusResources.sh)
 #   PYTORCH_LIBRARY_PATH     on the nodes: lib folder of a CUDA build of libtorch 2.7.1 (e.g. a pip torch's torch/lib);
 #                            Maven Central has no CUDA build of DJL's PyTorch 2.7.1 natives, and DJL never downloads.
+#                            Not needed on Kubernetes with the image's gpu target, which sets it.
 #   PYTORCH_FLAVOR           default cu128
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -50,8 +54,12 @@ fi
 submit="spark-submit"
 [[ -n "${SPARK_HOME:-}" ]] && submit="$SPARK_HOME/bin/spark-submit"
 master="${STRATA_MASTER:-yarn}"
+k8s=false
+[[ "$master" == k8s://* ]] && k8s=true
+image_jar=local:///opt/strata/strata-jobs-cluster.jar
 jar="${STRATA_JAR:-$root/jobs/target/strata-jobs-cluster.jar}"
-if [[ "$dry_run" == false && ! -f "$jar" ]]; then
+[[ "$k8s" == true && -z "${STRATA_JAR:-}" ]] && jar="$image_jar"
+if [[ "$dry_run" == false && "$jar" != local://* && ! -f "$jar" ]]; then
   echo "spark-submit.sh: $jar does not exist; build it with: mvn -Pcluster -DskipTests package" >&2
   exit 1
 fi
@@ -59,6 +67,8 @@ deploy_mode="${STRATA_DEPLOY_MODE:-client}"
 # the driver's logging config: this checkout's in client mode, the copy shipped with --files in cluster mode
 driver_log4j="$root/conf/log4j2.xml"
 [[ "$deploy_mode" == cluster ]] && driver_log4j="log4j2.xml"
+# on Kubernetes the image holds it: nothing to ship
+[[ "$k8s" == true ]] && driver_log4j=/opt/strata/conf/log4j2.xml
 executors="${STRATA_EXECUTORS:-4}"
 cores="${STRATA_EXECUTOR_CORES:-4}"
 
@@ -66,27 +76,33 @@ args=(--master "$master" --deploy-mode "$deploy_mode"
       --name "strata $1"
       --class dev.strata.jobs.cli.StrataCli
       --properties-file "$root/conf/spark-defaults.conf"
-      --files "$root/conf/log4j2.xml"
       --driver-java-options "-Dai.djl.offline=true -XX:MaxDirectMemorySize=8g -Dlog4j2.configurationFile=$driver_log4j"
       --num-executors "$executors"
       --executor-cores "$cores"
       --executor-memory "${STRATA_EXECUTOR_MEMORY:-16g}")
 
-if [[ "$master" == k8s://* ]]; then
-  args+=(--conf "spark.kubernetes.container.image=${STRATA_K8S_IMAGE:?set STRATA_K8S_IMAGE for Kubernetes}")
+if [[ "$k8s" == true ]]; then
+  args+=(--conf "spark.kubernetes.container.image=${STRATA_K8S_IMAGE:?set STRATA_K8S_IMAGE for Kubernetes (deploy/Dockerfile)}"
+         --conf "spark.executor.extraJavaOptions=-Dai.djl.offline=true -XX:MaxDirectMemorySize=24g -Dlog4j2.configurationFile=$driver_log4j")
+  [[ -n "${STRATA_K8S_UPLOAD_PATH:-}" ]] && args+=(--conf "spark.kubernetes.file.upload.path=$STRATA_K8S_UPLOAD_PATH")
+else
+  args+=(--files "$root/conf/log4j2.xml")
 fi
 
 if [[ "$gpu" == true ]]; then
-  discovery="${STRATA_GPU_DISCOVERY:-${SPARK_HOME:-/opt/spark}/examples/src/main/scripts/getGpusResources.sh}"
+  default_discovery="${SPARK_HOME:-/opt/spark}/examples/src/main/scripts/getGpusResources.sh"
+  [[ "$k8s" == true ]] && default_discovery=/opt/strata/bin/gpu-discovery.sh
   args+=(--conf spark.executor.resource.gpu.amount=1
          --conf spark.task.resource.gpu.amount=1
          --conf "spark.task.cpus=$cores"
-         --conf "spark.executor.resource.gpu.discoveryScript=$discovery"
-         --conf "spark.executorEnv.PYTORCH_LIBRARY_PATH=${PYTORCH_LIBRARY_PATH:?set PYTORCH_LIBRARY_PATH to the CUDA libtorch lib folder on the GPU nodes}"
-         --conf spark.executorEnv.PYTORCH_VERSION=2.7.1
-         --conf "spark.executorEnv.PYTORCH_FLAVOR=${PYTORCH_FLAVOR:-cu128}")
-  if [[ "$master" == k8s://* ]]; then
+         --conf "spark.executor.resource.gpu.discoveryScript=${STRATA_GPU_DISCOVERY:-$default_discovery}")
+  if [[ "$k8s" == true ]]; then
     args+=(--conf spark.executor.resource.gpu.vendor=nvidia.com)
+  fi
+  if [[ "$k8s" == false || -n "${PYTORCH_LIBRARY_PATH:-}" ]]; then
+    args+=(--conf "spark.executorEnv.PYTORCH_LIBRARY_PATH=${PYTORCH_LIBRARY_PATH:?set PYTORCH_LIBRARY_PATH to the CUDA libtorch lib folder on the GPU nodes}"
+           --conf spark.executorEnv.PYTORCH_VERSION=2.7.1
+           --conf "spark.executorEnv.PYTORCH_FLAVOR=${PYTORCH_FLAVOR:-cu128}")
   fi
 fi
 
