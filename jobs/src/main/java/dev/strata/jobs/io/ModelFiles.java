@@ -67,7 +67,12 @@ public final class ModelFiles {
 
     private static java.nio.file.Path local(Path dir, Configuration conf, boolean weights) {
         if (HadoopFiles.isLocal(dir)) {
-            return java.nio.file.Path.of(dir.toUri());
+            java.nio.file.Path local = java.nio.file.Path.of(dir.toUri());
+            String hint = HadoopFiles.clusterHint(dir);
+            if (!hint.isEmpty() && !Files.isDirectory(local)) {
+                throw new StrataException(HadoopFiles.display(dir) + ": not a model folder (no such directory" + hint + ")");
+            }
+            return local;
         }
         String key = digest(dir + "@" + version(dir, conf) + (weights ? "" : "@metadata"));
         FileSystem fs = HadoopFiles.fileSystem(dir, conf);

@@ -19,6 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 class S3aTest {
     private static final String BUCKET = "strata";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String HINT = "on the driver (in cluster deploy mode the driver runs on a cluster node and sees "
+            + "only that node's files: give an hdfs:// or s3a:// path)";
     private static S3Bucket s3;
 
     @TempDir
@@ -125,9 +127,14 @@ class S3aTest {
         System.setProperty("spark.submit.deployMode", "cluster");
         try {
             CliRun run = CliRun.of("run", "conf/recipes/nowhere.yaml", "--plan");
-            assertEquals("strata: error: conf/recipes/nowhere.yaml: the recipe does not exist on the driver (in cluster "
-                    + "deploy mode the driver runs on a cluster node and sees only that node's files: give an hdfs:// "
-                    + "or s3a:// path)", run.lastErrLine());
+            assertEquals("strata: error: conf/recipes/nowhere.yaml: the recipe does not exist " + HINT, run.lastErrLine());
+            CliRun model = CliRun.of("calibrate", "--model", "models/nowhere", "--data", CliRun.TINYSTORIES.toString(),
+                    "--out", S3aTest.local.resolve("nowhere").toString());
+            assertEquals("strata: error: " + Path.of("models/nowhere").toAbsolutePath() + ": not a model folder (no such "
+                    + "directory " + HINT + ")", model.lastErrLine());
+            CliRun data = CliRun.of("calibrate", "--model", CliRun.STORIES.toString(), "--data", "data/nowhere.txt",
+                    "--out", S3aTest.local.resolve("nowhere").toString());
+            assertEquals("strata: error: --data data/nowhere.txt: no such file or directory " + HINT, data.lastErrLine());
         } finally {
             System.clearProperty("spark.submit.deployMode");
         }

@@ -17,7 +17,8 @@ public final class EvalParams {
             .check(Param.atLeast(1));
     public static final Param<String> DATA_DIR = Param.text("evaluate.data_dir",
             System.getProperty("strata.data", "../shared/data"),
-            "Local folder with the task data, laid out as ../shared/data.").flag("--data-dir").label("DIR");
+            "Folder with the task data, laid out as ../shared/data: local, hdfs:// or s3a:// (read by the driver).")
+            .flag("--data-dir").label("DIR");
     public static final Param<Integer> BATCH_TOKENS = Param.integer("evaluate.batch_tokens", 2048,
             "Tokens per forward pass.").flag("--batch-tokens").check(Param.atLeast(1));
     public static final Param<Integer> SHARD_EXAMPLES = Param.integer("evaluate.shard_examples", 128,

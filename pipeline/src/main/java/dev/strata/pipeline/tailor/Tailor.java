@@ -74,7 +74,8 @@ public final class Tailor implements CompressionMethod {
     public static final Param<DataHalf> HALF = Param.choice("half", DataHalf.values(), DataHalf.SECOND,
             "The half of each task the search scores (the variants of a recipe train on the first).");
     public static final Param<String> DATA_DIR = Param.text("data_dir", EvalParams.DATA_DIR.fallback(),
-            "Local folder with the task data, laid out as ../shared/data.").label("DIR");
+            "Local folder with the task data, laid out as ../shared/data, on every node (the executors read it).")
+            .label("DIR");
     private static final Params PARAMS = Params.of(LAYERS, VARIANTS, MERGE, OPTIMISER, SAMPLER, TRIALS, BATCH, SHARDS, TASKS,
             ChoiceObjective.PARAM, MIN_BUDGET, MAX_BUDGET, REFERENCES, SEED, HALF, DATA_DIR);
     /** Tokens per forward pass of a trial's evaluation. */
