@@ -3,16 +3,16 @@ package dev.strata.pipeline.eval.report;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * report.html opened in headless Chromium (Debian's package; .ci/run installs it): the screenshot holds, in each
  * series colour, as many pixels as the SVG's bars and legend keys of that colour cover, so every chart is drawn,
- * at its size, with nothing fetched.
+ * at its size, with nothing fetched; and with many models, every series is labelled and the page fits the window.
  */
 class ReportBrowserTest {
     private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("STRATA_CHROMIUM", "/usr/bin/chromium"));
