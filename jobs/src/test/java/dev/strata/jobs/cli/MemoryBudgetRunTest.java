@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The suite's small version of the 13B-shape proof: a TinyLlama-shape model of two layers whose weights as F32 (836
- * MiB) are far above the 300 MiB of direct memory its JVM may use is calibrated, pruned and measured there, streamed a
- * layer at a time; its scores equal those of the whole-model pass, the pruned folder holds the kept layer's very
+ * MiB) are far above the 300 MiB of direct memory its JVM may use is calibrated, pruned (ShortGPT, and ReplaceMe's
+ * fitted map) and measured there, streamed a layer at a time; its scores equal those of the whole-model pass, the pruned folder holds the kept layer's very
  * bytes, and its perplexity equals the whole-model one.
  */
 class MemoryBudgetRunTest {
@@ -49,6 +49,11 @@ class MemoryBudgetRunTest {
         assertTrue(calibrateLog.contains("streaming from storage, one layer"), calibrateLog);
         String pruneLog = inLimitedJvm("prune", calibration, "--layers", "1", "--out", streamedRun.toString());
         assertTrue(pruneLog.contains("prune bi 1L"), pruneLog);
+        // ReplaceMe's fit reads each layer when its step comes, and its model is written tensor by tensor; a ridge,
+        // as 192 calibration tokens span fewer than the 2048 hidden directions
+        String replaceLog = inLimitedJvm("compress", concat(List.of("replaceme"), calibration), "--layers", "1",
+                "--ridge", "0.01", "--out", streamedRun.toString());
+        assertTrue(replaceLog.contains("replaceme 1L"), replaceLog);
 
         Path wholeRun = dir.resolve("whole");
         List<String> whole = new ArrayList<>(List.of("--memory-budget", "3g", "calibrate"));

@@ -15,9 +15,9 @@ import dev.strata.pipeline.forward.DecoderLayer;
 import dev.strata.pipeline.forward.Devices;
 import dev.strata.pipeline.forward.LlamaModel;
 import dev.strata.pipeline.forward.Rope;
-import dev.strata.pipeline.model.Checkpoint;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.LlamaLayout.LayerTensor;
+import dev.strata.pipeline.model.ModelWeights;
 import dev.strata.pipeline.model.Tensor;
 import dev.strata.pipeline.score.LayerScores;
 import dev.strata.pipeline.score.Metric;
@@ -25,14 +25,11 @@ import dev.strata.pipeline.score.WindowStatistic;
 import dev.strata.pipeline.settings.Param;
 import dev.strata.pipeline.settings.Params;
 import dev.strata.pipeline.settings.Settings;
-import dev.strata.pipeline.surgery.LayerSurgery;
-import dev.strata.pipeline.surgery.LayerWeights;
+import dev.strata.pipeline.surgery.LayerAssembly;
 import dev.strata.pipeline.util.Choices;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
 
@@ -136,7 +133,7 @@ public final class ReplaceMe implements CompressionMethod {
                     + "fewer than " + d + " directions on the calibration tokens); run again with " + s.name(RIDGE)
                     + " above 0 (in another run folder if sizes were made here without it)");
         }
-        Checkpoint original = run.read(run.original().address());
+        ModelWeights original = run.open(run.original().address());
         ObjectNode step = JsonNodeFactory.instance.objectNode();
         step.put("start", start);
         step.put("length", length);
@@ -151,15 +148,23 @@ public final class ReplaceMe implements CompressionMethod {
                 run.original().plan().replace(start - 1, length + 1, folded, name(), step));
     }
 
-    /** {@code original} without layers [start, start + length), the map {@code t} folded into layer start - 1. */
-    static Checkpoint apply(Checkpoint original, int start, int length, double[] t) {
-        List<LayerWeights> layers = new ArrayList<>(LayerSurgery.layers(original));
-        Map<LayerTensor, Tensor> before = new EnumMap<>(layers.get(start - 1).tensors());
+    /**
+     * {@code original} without layers [start, start + length), the map {@code t} folded into layer start - 1: a view
+     * whose layers are read from the original when written (a model of any size), the folded down_proj computed then.
+     */
+    static LayerAssembly apply(ModelWeights original, int start, int length, double[] t) {
         int d = original.config().hiddenSize();
-        before.put(LayerTensor.DOWN_PROJ, fold(t, d, before.get(LayerTensor.DOWN_PROJ)));
-        layers.set(start - 1, new LayerWeights(before));
-        layers.subList(start, start + length).clear();
-        return LayerSurgery.withLayers(original, layers);
+        List<LayerAssembly.Layer> layers = new ArrayList<>();
+        for (int l = 0; l < original.config().numLayers(); l++) {
+            int layer = l;
+            if (l == start - 1) {
+                layers.add(new LayerAssembly.Computed(original, layer, kind -> kind == LayerTensor.DOWN_PROJ
+                        ? fold(t, d, original.load(kind.name(layer))) : original.load(kind.name(layer))));
+            } else if (l < start || l >= start + length) {
+                layers.add(new LayerAssembly.Kept(original, l));
+            }
+        }
+        return new LayerAssembly(original, layers);
     }
 
     /** The block of {@code length} the metric prefers among those with a layer before them. */
@@ -191,7 +196,8 @@ public final class ReplaceMe implements CompressionMethod {
 
         /**
          * Runs the layers up to the block's end, keeping only what the fit needs (the input of layer s-1, its MLP
-         * activation, h_s and the running state), so memory holds a few hidden states, not one per layer.
+         * activation, h_s and the running state), so memory holds a few hidden states, not one per layer. Each
+         * layer is opened for its own step: a streamed model reads it then and frees it after.
          */
         @Override
         public void add(LlamaModel model, List<TokenWindow> batch) {
@@ -200,16 +206,26 @@ public final class ReplaceMe implements CompressionMethod {
                 int seq = (int) ids.getShape().get(1);
                 Rope.Tables rope = model.rope().tables(scope, seq);
                 NDArray mask = LlamaModel.causalMask(scope, seq);
-                DecoderLayer folded = model.layers().get(start - 1);
-                DecoderLayer.Output before = folded.forward(inputOf(model, start - 1, ids), rope, mask, MLP_ONLY);
-                NDArray m = Linear.linear(before.mlpActivation(), folded.mlp().down()).singletonOrThrow()
-                        .reshape(-1, d).toType(DataType.FLOAT64, false);
-                NDArray hs = rows(before.hidden());
-                NDArray x = before.hidden();
+                NDArray input = inputOf(model, start - 1, ids);
+                NDArray m;
+                NDArray x;
+                try (NDManager weights = scope.newSubManager()) {
+                    DecoderLayer folded = model.openLayer(start - 1, weights);
+                    DecoderLayer.Output before = folded.forward(input, rope, mask, MLP_ONLY);
+                    m = Linear.linear(before.mlpActivation(), folded.mlp().down()).singletonOrThrow()
+                            .reshape(-1, d).toType(DataType.FLOAT64, false);
+                    x = before.hidden();
+                    m.attach(scope);
+                    x.attach(scope);
+                }
+                NDArray hs = rows(x);
                 for (int l = start; l < start + length; l++) {
-                    NDArray next = model.layers().get(l).forward(x, rope, mask, Capture.NONE).hidden();
-                    x.close();
-                    x = next;
+                    try (NDManager weights = scope.newSubManager()) {
+                        NDArray next = model.openLayer(l, weights).forward(x, rope, mask, Capture.NONE).hidden();
+                        next.attach(scope);
+                        x.close();
+                        x = next;
+                    }
                 }
                 NDArray y = rows(x).sub(hs).add(m);
                 NDArray mt = m.transpose();
@@ -219,13 +235,12 @@ public final class ReplaceMe implements CompressionMethod {
             }
         }
 
-        /** h_layer, the input of layer {@code layer} (the embeddings for layer 0). */
+        /** h_layer, the input of layer {@code layer} (the embeddings for layer 0), held or streamed alike. */
         private static NDArray inputOf(LlamaModel model, int layer, NDArray tokens) {
             if (layer == 0) {
-                return model.withLayers(model.layers().subList(0, 1)).forward(tokens, Capture.HIDDEN).hiddenStates()
-                        .get(0);
+                return model.firstLayers(1).forward(tokens, Capture.HIDDEN).hiddenStates().get(0);
             }
-            return model.withLayers(model.layers().subList(0, layer)).forward(tokens, Capture.LAST_HIDDEN).lastHidden();
+            return model.firstLayers(layer).forward(tokens, Capture.LAST_HIDDEN).lastHidden();
         }
 
         private NDArray rows(NDArray hidden) {

@@ -226,6 +226,18 @@ public final class LlamaModel implements AutoCloseable {
         return streamed == null ? layers.get(index).weight(kind) : streamed.weight(storedLayers.get(index), kind, scope);
     }
 
+    /**
+     * Decoder layer {@code index} for work in {@code scope}: a held model's own (shared, not attached to the scope),
+     * or a streamed model's read from storage into the scope within the memory budget and freed when it closes.
+     */
+    public DecoderLayer openLayer(int index, NDManager scope) {
+        if (index < 0 || index >= config.numLayers()) {
+            throw new StrataException("layer " + index + " does not exist (the model has layers 0.."
+                    + (config.numLayers() - 1) + ")");
+        }
+        return streamed == null ? layers.get(index) : streamed.layer(storedLayers.get(index), scope);
+    }
+
     private void requireHeld(String what) {
         if (streamed != null) {
             throw new StrataException(config.source() + ": the model is streamed from storage (its weights exceed the "

@@ -31,8 +31,13 @@ public record LayerAssembly(ModelWeights source, List<Layer> layers) implements 
     public record Made(LayerWeights weights) implements Layer {
     }
 
-    /** Weights computed tensor by tensor when written (each of the config's shapes). */
-    public record Computed(java.util.function.Function<LayerTensor, Tensor> tensors) implements Layer {
+    /**
+     * Weights computed tensor by tensor when written, in the image of layer {@code index} of {@code like}: each
+     * tensor takes that layer's storage type and shape, declared before its values are computed, so that a writer
+     * computes one tensor at a time.
+     */
+    public record Computed(ModelWeights like, int index, java.util.function.Function<LayerTensor, Tensor> tensors)
+            implements Layer {
     }
 
     public LayerAssembly {
@@ -78,6 +83,32 @@ public record LayerAssembly(ModelWeights source, List<Layer> layers) implements 
         Slot slot = slot(name);
         if (slot == null) {
             return source.stream(name);
+        }
+        if (slot.layer() instanceof Computed c) {
+            // the type and shape now, the values when the writer first asks, dropped once written (a writer holds
+            // every stream until the end): one computed tensor held at a time
+            TensorStream like = c.like().stream(slot.kind().name(c.index()));
+            TensorStream[] values = {null};
+            long[] left = {like.elementCount()};
+            return new TensorStream(name, like.dtype(), like.shape(), dst -> {
+                if (left[0] == 0) {
+                    return;
+                }
+                if (values[0] == null) {
+                    Tensor t = c.tensors().apply(slot.kind());
+                    if (!java.util.Arrays.equals(t.shape(), like.shape())) {
+                        throw new StrataException(name + ": computed as " + java.util.Arrays.toString(t.shape())
+                                + ", expected " + java.util.Arrays.toString(like.shape()));
+                    }
+                    values[0] = TensorStream.of(t.as(name, like.dtype()));
+                }
+                int before = dst.position();
+                values[0].next(dst);
+                left[0] -= dst.position() - before;
+                if (left[0] == 0) {
+                    values[0] = null;
+                }
+            });
         }
         TensorStream t = slot.layer() instanceof Kept k ? k.from().stream(slot.kind().name(k.index()))
                 : TensorStream.of(made(slot.layer(), slot.kind()));

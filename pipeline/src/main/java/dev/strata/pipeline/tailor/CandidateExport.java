@@ -33,8 +33,8 @@ public final class CandidateExport {
             int layer = l;
             layers.add(switch (chosen.size()) {
                 case 0 -> new LayerAssembly.Kept(base, l);
-                case 1 -> taken(variants.get(chosen.get(0)), l, config);
-                default -> new LayerAssembly.Computed(kind -> {
+                case 1 -> taken(variants.get(chosen.get(0)), l, base);
+                default -> new LayerAssembly.Computed(base, layer, kind -> {
                     String name = kind.name(layer);
                     Tensor own = base.load(name);
                     List<float[]> values = chosen.stream().map(v -> variants.get(v).load(name).toFloatArray()).toList();
@@ -47,13 +47,11 @@ public final class CandidateExport {
     }
 
     /** A variant's layer as it is, or converted tensor by tensor where the variant stores another type than the base. */
-    private static LayerAssembly.Layer taken(ModelWeights variant, int layer, LlamaConfig base) {
-        if (variant.config().dtype() == base.dtype()) {
+    private static LayerAssembly.Layer taken(ModelWeights variant, int layer, ModelWeights base) {
+        if (variant.config().dtype() == base.config().dtype()) {
             return new LayerAssembly.Kept(variant, layer);
         }
-        return new LayerAssembly.Computed(kind -> {
-            Tensor t = variant.load(kind.name(layer));
-            return t.as(t.name(), base.dtype());
-        });
+        // stored in the image of the base's own layer: its types
+        return new LayerAssembly.Computed(base, layer, kind -> variant.load(kind.name(layer)));
     }
 }

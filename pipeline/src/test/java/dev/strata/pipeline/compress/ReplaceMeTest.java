@@ -7,21 +7,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import dev.strata.pipeline.data.TokenWindow;
+import dev.strata.pipeline.forward.ComputeType;
 import dev.strata.pipeline.forward.LlamaModel;
+import dev.strata.pipeline.forward.MemoryBudget;
 import dev.strata.pipeline.model.Checkpoint;
 import dev.strata.pipeline.model.DType;
 import dev.strata.pipeline.model.LlamaConfig;
 import dev.strata.pipeline.model.LlamaLayout.LayerTensor;
+import dev.strata.pipeline.model.ModelFolder;
+import dev.strata.pipeline.model.StoredWeights;
 import dev.strata.pipeline.score.LayerScores;
 import dev.strata.pipeline.score.LayerScores.BlockScore;
 import dev.strata.pipeline.score.Metric;
 import dev.strata.pipeline.testing.LeastSquares;
 import dev.strata.pipeline.testing.ReferenceLlama;
 import dev.strata.pipeline.testing.TinyModels;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * ReplaceMe against plain computations on a tiny random model: the normal equations its Spark partitions sum equal
@@ -175,6 +181,38 @@ class ReplaceMeTest {
         assertThrows(ArithmeticException.class, () -> ReplaceMe.solve(singular, singular, d));
     }
 
+    /**
+     * A model larger than its budget: the sums read each layer from storage when its step comes (the budget holds one
+     * layer) and equal those of the model held whole; the folded model is written from the stored files tensor by
+     * tensor and equals the one made from the held checkpoint.
+     */
+    @Test
+    void aStreamedModelGivesTheSameSumsAndFoldedModel(@TempDir Path tmp) {
+        Path dir = tmp.resolve("model");
+        ModelFolder.write(checkpoint, dir, 20_000);
+        StoredWeights stored = ModelFolder.open(dir);
+        MemoryBudget oneLayer = new MemoryBudget(stored.layerF32Bytes(0) + 4L * d * 70, "test");
+        ReplaceMe.NormalEquations held;
+        ReplaceMe.NormalEquations streamedSums;
+        try (LlamaModel model = LlamaModel.fromCheckpoint(checkpoint, Device.cpu());
+                LlamaModel streamed = LlamaModel.open(dir, Device.cpu(), oneLayer, ComputeType.F32)) {
+            assertTrue(streamed.streamed());
+            held = sums(model, windows);
+            streamedSums = sums(streamed, windows);
+        }
+        assertEquals(held.tokens, streamedSums.tokens);
+        for (int i = 0; i < d * d; i++) {
+            assertEquals(held.mtm[i], streamedSums.mtm[i], 1e-9 * (1 + Math.abs(held.mtm[i])), "M'M " + i);
+            assertEquals(held.mty[i], streamedSums.mty[i], 1e-9 * (1 + Math.abs(held.mty[i])), "M'Y " + i);
+        }
+        double[] t = ReplaceMe.solve(held.ridged(0), held.mty, d);
+        Checkpoint fromHeld = Checkpoint.of(ReplaceMe.apply(checkpoint, START, LENGTH, t));
+        Checkpoint fromFiles = Checkpoint.of(ReplaceMe.apply(stored, START, LENGTH, t));
+        assertEquals(fromHeld.tensors().keySet(), fromFiles.tensors().keySet());
+        fromHeld.tensors().forEach((name, tensor) -> assertArrayEquals(tensor.toFloatArray(),
+                fromFiles.tensor(name).toFloatArray(), name));
+    }
+
     @Test
     void theFoldedLayerOutputsTheBlocksLinearReplacement() {
         double[] t;
@@ -182,7 +220,7 @@ class ReplaceMeTest {
             ReplaceMe.NormalEquations s = sums(model, windows);
             t = ReplaceMe.solve(s.ridged(0), s.mty, d);
         }
-        Checkpoint folded = ReplaceMe.apply(checkpoint, START, LENGTH, t);
+        Checkpoint folded = Checkpoint.of(ReplaceMe.apply(checkpoint, START, LENGTH, t));
         assertEquals(config.numLayers() - LENGTH, folded.config().numLayers());
         // every weight but layer START-1's down_proj is the original's; the layers after the block move up
         for (LayerTensor kind : LayerTensor.of(config)) {
