@@ -484,7 +484,8 @@ public final class RunDriver implements AutoCloseable {
             List<Trainer.TaskResult> results = Trainer.run(spark.get(), model, student.address(), tasks, files, windows,
                     staging.toString());
             folder.commit(staging, RunLayout.training(name));
-            Checkpoint trained = Trainer.assemble(read(student.address()), folder.path(RunLayout.training(name)),
+            dev.strata.pipeline.model.ModelWeights trained = Trainer.assemble(ModelFolder.open(ModelFiles.local(
+                    HadoopFiles.path(student.address()), folder.configuration())), folder.path(RunLayout.training(name)),
                     tasks.size(), folder.configuration());
             ObjectNode step = JSON.createObjectNode();
             step.put("training", name);

@@ -9,8 +9,9 @@ import dev.strata.pipeline.forward.DecoderLayer;
 import dev.strata.pipeline.forward.LlamaModel;
 import dev.strata.pipeline.model.Checkpoint;
 import dev.strata.pipeline.model.LlamaLayout.LayerTensor;
+import dev.strata.pipeline.model.ModelWeights;
 import dev.strata.pipeline.model.Tensor;
-import dev.strata.pipeline.surgery.LayerSurgery;
+import dev.strata.pipeline.surgery.LayerAssembly;
 import dev.strata.pipeline.surgery.LayerWeights;
 import dev.strata.pipeline.train.Trained;
 import dev.strata.pipeline.train.TrainingLosses;
@@ -81,22 +82,27 @@ final class Trainer {
         }).collect();
     }
 
-    /** The student with the layers the tasks wrote into {@code tensorsDir}. */
-    static Checkpoint assemble(Checkpoint student, Path tensorsDir, int tasks, Configuration conf) {
-        List<LayerWeights> layers = new ArrayList<>(LayerSurgery.layers(student));
+    /**
+     * The student with the layers the tasks wrote into {@code tensorsDir}: a view whose other layers are read from
+     * the student's files when written.
+     */
+    static ModelWeights assemble(ModelWeights student, Path tensorsDir, int tasks, Configuration conf) {
+        int n = student.config().numLayers();
+        List<LayerAssembly.Layer> layers = new ArrayList<>(LayerAssembly.keeping(student,
+                IntStream.range(0, n).boxed().toList()).layers());
         for (int k = 0; k < tasks; k++) {
             Map<String, Tensor> read = ModelFiles.readTensors(new Path(tensorsDir, file(k)), conf);
-            for (int i = 0; i < layers.size(); i++) {
+            for (int i = 0; i < n; i++) {
                 if (read.containsKey(LayerTensor.INPUT_NORM.name(i))) {
                     Map<LayerTensor, Tensor> byKind = new EnumMap<>(LayerTensor.class);
                     for (LayerTensor t : LayerTensor.of(student.config())) {
                         byKind.put(t, read.get(t.name(i)));
                     }
-                    layers.set(i, new LayerWeights(byKind));
+                    layers.set(i, new LayerAssembly.Made(new LayerWeights(byKind)));
                 }
             }
         }
-        return LayerSurgery.withLayers(student, layers);
+        return new LayerAssembly(student, layers);
     }
 
     private static String file(int task) {

@@ -1,16 +1,9 @@
 package dev.strata.pipeline.surgery;
 
 import dev.strata.pipeline.StrataException;
-import dev.strata.pipeline.model.Checkpoint;
-import dev.strata.pipeline.model.LlamaConfig;
-import dev.strata.pipeline.model.LlamaLayout;
-import dev.strata.pipeline.model.LlamaLayout.LayerTensor;
 import dev.strata.pipeline.model.ModelWeights;
-import dev.strata.pipeline.model.Tensor;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.stream.IntStream;
@@ -22,33 +15,6 @@ import java.util.stream.IntStream;
  */
 public final class LayerSurgery {
     private LayerSurgery() {
-    }
-
-    /** The decoder layers of a checkpoint, in order. */
-    public static List<LayerWeights> layers(Checkpoint checkpoint) {
-        return IntStream.range(0, checkpoint.config().numLayers()).mapToObj(l -> LayerWeights.of(checkpoint, l)).toList();
-    }
-
-    /** The checkpoint with other decoder layers (each of the config's shapes). */
-    public static Checkpoint withLayers(Checkpoint checkpoint, List<LayerWeights> layers) {
-        if (layers.isEmpty()) {
-            throw new StrataException("a model needs at least one decoder layer");
-        }
-        LlamaConfig config = checkpoint.config().withNumLayers(layers.size());
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        tensors.put(LlamaLayout.EMBED, checkpoint.tensor(LlamaLayout.EMBED));
-        for (int l = 0; l < layers.size(); l++) {
-            layers.get(l).requireShapes(config, "layer " + l);
-            for (LayerTensor t : LayerTensor.of(config)) {
-                Tensor tensor = layers.get(l).get(t);
-                tensors.put(t.name(l), tensor.as(t.name(l), tensor.dtype()));
-            }
-        }
-        tensors.put(LlamaLayout.FINAL_NORM, checkpoint.tensor(LlamaLayout.FINAL_NORM));
-        if (!config.tieWordEmbeddings()) {
-            tensors.put(LlamaLayout.LM_HEAD, checkpoint.tensor(LlamaLayout.LM_HEAD));
-        }
-        return new Checkpoint(config, tensors, checkpoint.assets());
     }
 
     /** The model with layers {@code a} and {@code a + 1} replaced by {@code merged} (a view, as {@link #remove}). */
