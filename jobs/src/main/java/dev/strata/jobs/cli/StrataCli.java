@@ -79,7 +79,25 @@ public final class StrataCli {
         });
         cli.setExecutionExceptionHandler((ex, command, parsed) -> root.report(ex));
         cli.setParameterExceptionHandler(StrataCli::usageError);
-        return cli.execute(Aliases.expand(args));
+        try {
+            return cli.execute(Aliases.expand(args));
+        } catch (OutOfMemoryError ex) {
+            ERR.error("strata: error: " + outOfMemory(ex));
+            return 1;
+        }
+    }
+
+    /**
+     * An out-of-memory error in one line: which memory ran out and what to change. Weights and activations live in
+     * direct memory (-XX:MaxDirectMemorySize), within --memory-budget; the rest in the heap (-Xmx).
+     */
+    static String outOfMemory(OutOfMemoryError ex) {
+        String what = String.valueOf(ex.getMessage());
+        boolean direct = what.contains("direct buffer");
+        return "out of " + (direct ? "direct" : "heap") + " memory (" + what + "); "
+                + (direct ? "lower --memory-budget or --batch, or raise -XX:MaxDirectMemorySize"
+                        : "raise -Xmx or lower --batch")
+                + " (./strata reads JVM options from STRATA_JAVA_OPTS; spark-submit from spark.driver/executor memory)";
     }
 
     /** An annotated command with one option per declared setting. */
