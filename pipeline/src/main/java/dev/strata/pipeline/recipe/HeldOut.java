@@ -9,16 +9,18 @@ import dev.strata.pipeline.eval.task.TextTask;
 import dev.strata.pipeline.tailor.Variant;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Whether a recipe measures its models on text that trained or calibrated them: a text task's file read by the
  * calibration (the file itself, or inside the calibration folder) or by a variant's fine-tuning, or a choice task a
- * variant was fine-tuned on, unless the two use opposite halves of it. Paths that are not local files (hdfs://,
- * s3a://, globs) cannot be compared and are not reported.
+ * variant was fine-tuned on, unless the two use opposite halves of it. Local globs are matched as Hadoop expands
+ * them; remote paths (hdfs://, s3a://) cannot be compared and are not reported.
  */
 public final class HeldOut {
     private HeldOut() {
@@ -61,8 +63,11 @@ public final class HeldOut {
 
     /** True when {@code source} (a file or a folder) is a local path that holds {@code file}. */
     private static boolean reads(String source, Path file) {
-        if (source == null || source.contains("*") || source.contains("?") || source.contains("[")) {
+        if (source == null) {
             return false;
+        }
+        if (source.matches(".*[*?\\[{].*")) {
+            return globReads(source, file);
         }
         Path path = Path.of(source);
         try {
@@ -85,6 +90,26 @@ public final class HeldOut {
             Path target = file.toRealPath();
             return Files.isDirectory(real) ? target.startsWith(real) : Files.isSameFile(real, target);
         } catch (IOException ex) {
+            return false;
+        }
+    }
+
+    /**
+     * True when a local glob ({@code *}, {@code ?}, {@code [..]}, {@code {a,b}}, as Hadoop reads them; a file: prefix
+     * allowed) matches {@code file}, compared as absolute paths and as real paths.
+     */
+    private static boolean globReads(String glob, Path file) {
+        String pattern = glob.startsWith("file://") ? glob.substring("file://".length())
+                : glob.startsWith("file:") ? glob.substring("file:".length()) : glob;
+        if (pattern.matches("^[A-Za-z][A-Za-z0-9+.-]*://.*")) {
+            return false; // hdfs://, s3a://: not local
+        }
+        try {
+            PathMatcher matcher = FileSystems.getDefault()
+                    .getPathMatcher("glob:" + Path.of(pattern).toAbsolutePath().normalize());
+            return Files.exists(file) && (matcher.matches(file.toAbsolutePath().normalize())
+                    || matcher.matches(file.toRealPath()));
+        } catch (IOException | IllegalArgumentException ex) {
             return false;
         }
     }

@@ -58,9 +58,16 @@ class HeldOutTest {
                 overlaps(data.resolve("tinystories").toString(), "all", "all", data, ""));
         assertEquals(List.of("tinystories (calibration)"),
                 overlaps(data.resolve("wikitext-2/../tinystories/valid.txt").toString(), "all", "all", data, ""));
-        // a glob or a remote path cannot be compared: nothing is claimed
-        assertEquals(List.of(), overlaps(data.resolve("tinystories/*.txt").toString(), "all", "all", data, ""));
+        // a local glob is matched as Hadoop expands it; a remote path cannot be compared: nothing is claimed
+        assertEquals(List.of("tinystories (calibration)"),
+                overlaps(data.resolve("tinystories/*.txt").toString(), "all", "all", data, ""));
+        assertEquals(List.of("tinystories (calibration)"),
+                overlaps(data + "/{tinystories,other}/valid.tx?", "all", "all", data, ""));
+        assertEquals(List.of(), overlaps(data.resolve("tinystories/*.md").toString(), "all", "all", data, ""));
+        assertEquals(List.of(), overlaps(data.resolve("*.txt").toString(), "all", "all", data, ""),
+                "* does not cross folders");
         assertEquals(List.of(), overlaps("s3a://bucket/valid.txt", "all", "all", data, ""));
+        assertEquals(List.of(), overlaps("s3a://bucket/*.txt", "all", "all", data, ""));
         assertEquals(List.of("tinystories (calibration)"), overlaps("file://" + stories, "all", "all", data, ""));
         assertEquals(List.of("tinystories (calibration)"), overlaps("file://localhost" + stories, "all", "all", data,
                 ""));
