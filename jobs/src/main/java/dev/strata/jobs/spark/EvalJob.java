@@ -95,15 +95,15 @@ public final class EvalJob {
      * @param profiles what each model is (method, layers, parameters), in the order of {@code models}; null to read
      *     layers and parameters from each model's config, without methods
      */
-    public record Options(List<String> models, List<String> labels, List<EvalReport.Profile> profiles, String tasks, Integer limit, DataHalf half,
-            String dataDir, String out, int batchTokens, int shardExamples, String scores) {
+    public record Options(List<String> models, List<String> labels, List<EvalReport.Profile> profiles, String tasks,
+            Integer limit, DataHalf half, String dataDir, String out, int batchTokens, int shardExamples, String scores) {
 
         /** The options of an evaluation with the settings {@code e} ({@link EvalParams}). */
         public static Options of(List<String> models, List<String> labels, List<EvalReport.Profile> profiles,
                 Settings e, String out, String scores) {
-            return new Options(models, labels, profiles, String.join(",", e.get(EvalParams.TASKS)), e.get(EvalParams.LIMIT),
-                    e.get(EvalParams.HALF), e.get(EvalParams.DATA_DIR), out, e.get(EvalParams.BATCH_TOKENS),
-                    e.get(EvalParams.SHARD_EXAMPLES), scores);
+            return new Options(models, labels, profiles, String.join(",", e.get(EvalParams.TASKS)),
+                    e.get(EvalParams.LIMIT), e.get(EvalParams.HALF), e.get(EvalParams.DATA_DIR), out,
+                    e.get(EvalParams.BATCH_TOKENS), e.get(EvalParams.SHARD_EXAMPLES), scores);
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.strata.jobs.spark;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.jobs.io.RunFolder;
 import dev.strata.pipeline.compress.Product;
@@ -33,7 +32,6 @@ import java.util.Map;
 record RecipeReport(Recipe recipe, RunFolder folder, LlamaConfig config, String original,
         List<VariantMaker.Made> variants, List<Product> products, Map<String, String> methods, Product exported,
         List<ReportSection> sections, EvalReport evaluation, List<String> overlaps) {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** Writes report.md, report.html and report.json into the run folder. */
     void write() {
@@ -53,7 +51,7 @@ record RecipeReport(Recipe recipe, RunFolder folder, LlamaConfig config, String 
         }
         sections.forEach(s -> md.append(s.markdownWithTitle()));
         sections.forEach(s -> html.append(s.htmlWithTitle()));
-        String settings = settings();
+        String settings = ReportText.text(settings()).strip();
         String mdEnd = "\n## Recipe\n\nEvery setting as run, defaults included:\n\n```json\n" + settings + "\n```\n";
         String htmlEnd = "<h2>Recipe</h2>\n<p>Every setting as run, defaults included:</p>\n<pre>"
                 + Html.escape(settings) + "</pre>\n";
@@ -145,49 +143,41 @@ record RecipeReport(Recipe recipe, RunFolder folder, LlamaConfig config, String 
     }
 
     /** The recipe's settings: the run's, each method's and the evaluation's, as JSON. */
-    private String settings() {
-        ObjectNode root = JSON.createObjectNode();
+    private ObjectNode settings() {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.put("name", recipe.name());
         root.set("run", recipe.run().toJson());
         var methodList = root.putArray("methods");
         recipe.methods().forEach(m -> methodList.addObject().set(m.method().name(), m.settings().toJson()));
         root.set("evaluate", recipe.evaluate().toJson());
-        try {
-            return JSON.writeValueAsString(root);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
-            throw new IllegalStateException(ex);
-        }
+        return root;
     }
 
     /** The evaluation's report.json with the recipe's part: settings, folders, training, what was exported. */
     private String json() {
-        try {
-            ObjectNode root = (ObjectNode) JSON.readTree(ReportText.json(evaluation));
-            ObjectNode about = root.putObject("recipe");
-            about.set("settings", JSON.readTree(settings()));
-            about.put("exported", exported.label());
-            var overlapList = about.putArray("evaluated_on_calibration_text");
-            overlaps.forEach(overlapList::add);
-            ObjectNode models = about.putObject("models");
-            for (Product p : products) {
-                ObjectNode m = models.putObject(p.label());
-                m.put("method", methods.get(p.label()));
-                m.put("folder", relative(p.model().address()));
-                m.put("description", p.description());
-                var list = m.putArray("training");
-                for (TrainingRecord r : p.training()) {
-                    ObjectNode t = list.addObject();
-                    t.put("task", r.task());
-                    t.put("first_loss", r.losses().first());
-                    t.put("last_loss", r.losses().last());
-                    t.put("last_epoch_mean", r.losses().lastEpochMean());
-                    t.put("steps", r.losses().steps());
-                }
+        ObjectNode root = ReportText.tree(evaluation);
+        ObjectNode about = root.putObject("recipe");
+        about.set("settings", settings());
+        about.put("exported", exported.label());
+        var overlapList = about.putArray("evaluated_on_calibration_text");
+        overlaps.forEach(overlapList::add);
+        ObjectNode models = about.putObject("models");
+        for (Product p : products) {
+            ObjectNode m = models.putObject(p.label());
+            m.put("method", methods.get(p.label()));
+            m.put("folder", relative(p.model().address()));
+            m.put("description", p.description());
+            var list = m.putArray("training");
+            for (TrainingRecord r : p.training()) {
+                ObjectNode t = list.addObject();
+                t.put("task", r.task());
+                t.put("first_loss", r.losses().first());
+                t.put("last_loss", r.losses().last());
+                t.put("last_epoch_mean", r.losses().lastEpochMean());
+                t.put("steps", r.losses().steps());
             }
-            return JSON.writeValueAsString(root) + "\n";
-        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
-            throw new IllegalStateException(ex);
         }
+        return ReportText.text(root);
     }
 
     private static String count(long n) {

@@ -83,11 +83,14 @@ public final class RecipeRunner {
     }
 
     /** Logs each evaluated text that the calibration or a variant's training also reads (the report says so too). */
-    private static void warnIfNotHeldOut(Recipe recipe) {
-        for (String overlap : HeldOut.overlaps(recipe)) {
+    /** Logs each evaluated text that the calibration or a variant's training also reads; returns them. */
+    private static List<String> warnIfNotHeldOut(Recipe recipe) {
+        List<String> overlaps = HeldOut.overlaps(recipe);
+        for (String overlap : overlaps) {
             LOG.warn("recipe {}: {} is measured on text its calibration or training also reads; give "
                     + "calibration.half: first and evaluate.half: second to hold it out", recipe.name(), overlap);
         }
+        return overlaps;
     }
 
     private static String describe(Recipe recipe, String stage) {
@@ -114,10 +117,10 @@ public final class RecipeRunner {
         try (RunDriver driver = RunDriver.open(recipe.run(), out != null ? out : recipe.out(), spark)) {
             recipe.methods().forEach(m -> driver.check(m.method(), m.settings()));
             EvalJob.check(recipe.evaluate());
-            warnIfNotHeldOut(recipe);
+            List<String> overlaps = warnIfNotHeldOut(recipe);
             Map<String, List<String>> texts = VariantMaker.texts(recipe.variants(), driver.folder(),
                     DataFiles.local(recipe.evaluate().get(EvalParams.DATA_DIR), HadoopFiles.configuration()));
-            return run(recipe, driver, texts, until, spark);
+            return run(recipe, driver, texts, overlaps, until, spark);
         }
     }
 
@@ -150,8 +153,9 @@ public final class RecipeRunner {
         return new Result(driver.folder().root(), null, seconds, "");
     }
 
-    private static Result run(Recipe recipe, RunDriver driver, Map<String, List<String>> variantTexts, String until,
-            Supplier<SparkSession> spark) {
+    /** @param overlaps the evaluated texts the calibration or a variant also reads, for the report */
+    private static Result run(Recipe recipe, RunDriver driver, Map<String, List<String>> variantTexts,
+            List<String> overlaps, String until, Supplier<SparkSession> spark) {
         RunFolder folder = driver.folder();
         Map<String, Double> seconds = new LinkedHashMap<>();
         List<VariantMaker.Made> variants = recipe.variants().isEmpty() ? List.of() : timed("variants", seconds,
@@ -214,7 +218,7 @@ public final class RecipeRunner {
         }
         timed(RunLayout.REPORT, seconds, () -> folder.once(RunLayout.REPORT, () -> {
             new RecipeReport(recipe, folder, config, original, variants, products, methodOf, exported,
-                    driver.reportSections(), evaluation.report().get(), HeldOut.overlaps(recipe)).write();
+                    driver.reportSections(), evaluation.report().get(), overlaps).write();
             return JSON.createObjectNode();
         }));
         LOG.info("recipe {}: model in {}, report in {}", recipe.name(), folder.path(RunLayout.EXPORT),

@@ -1,7 +1,6 @@
 package dev.strata.pipeline.eval.report;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.pipeline.eval.Metrics;
 import dev.strata.pipeline.eval.report.EvalReport.ModelResult;
@@ -15,7 +14,6 @@ import dev.strata.pipeline.eval.task.Task;
  * token_perplexity (over the model's own tokens), not lm-eval's word_perplexity, byte_perplexity or bits_per_byte.
  */
 public final class LmEvalResults {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final String FILTER = ",none";
 
     private LmEvalResults() {
@@ -31,7 +29,7 @@ public final class LmEvalResults {
 
     /** @param address where the model is (a folder), lm-eval's "pretrained" model argument */
     public static String json(EvalReport report, ModelResult model, String address) {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
         ObjectNode results = root.putObject("results");
         ObjectNode subtasks = root.putObject("group_subtasks");
         ObjectNode shots = root.putObject("n-shot");
@@ -77,10 +75,6 @@ public final class LmEvalResults {
                 .map(e -> e.getKey() + ": " + e.getValue()).toList()));
         root.put("model_name", model.model());
         root.put("model_name_sanitized", sanitized(model.model()));
-        try {
-            return JSON.writeValueAsString(root) + "\n";
-        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
-            throw new IllegalStateException(ex);
-        }
+        return ReportText.text(root);
     }
 }

@@ -88,7 +88,8 @@ public final class Overview {
         if (accuracy) {
             header.addAll(List.of("Avg accuracy", "Retained"));
         }
-        if (report.models().stream().anyMatch(m -> !m.stability().isEmpty())) {
+        boolean stability = report.models().stream().anyMatch(m -> !m.stability().isEmpty());
+        if (stability) {
             header.add("Stability");
         }
         Table table = new Table(header.toArray(String[]::new));
@@ -110,9 +111,8 @@ public final class Overview {
                         + (Double.isFinite(se) ? String.format(Locale.ROOT, " ± %.4f", se) : ""));
                 row.add(percentOrDash(m == report.original() ? originalRetained(report) : report.averageRetained(m)));
             }
-            if (header.contains("Stability")) {
-                double s = report.meanStability(m);
-                row.add(number(s, "%.3f"));
+            if (stability) {
+                row.add(number(report.meanStability(m), "%.3f"));
             }
             table.row(row);
         }

@@ -18,6 +18,11 @@ public final class ReportText {
     }
 
     public static String json(EvalReport report) {
+        return text(tree(report));
+    }
+
+    /** The report as a JSON tree, for a caller that adds its own part (a recipe's). */
+    public static ObjectNode tree(EvalReport report) {
         ObjectNode root = JSON.createObjectNode();
         root.put("original", report.original().model());
         Map<String, String> verdicts = Overview.verdicts(report);
@@ -61,6 +66,11 @@ public final class ReportText {
         if (!report.layerScores().isEmpty()) {
             root.set("layer_scores", JSON.valueToTree(report.layerScores()));
         }
+        return root;
+    }
+
+    /** A JSON tree as the reports write it: indented, ending with a line break. */
+    public static String text(ObjectNode root) {
         try {
             return JSON.writeValueAsString(root) + "\n";
         } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
