@@ -108,7 +108,7 @@ final class DoctorCommand implements Callable<Integer> {
 
     private Finding gpus() {
         int count = Devices.engine().getGpuCount();
-        return count == 0 ? new Finding(Status.OK, "none: tensors run on the CPU (see README, Memory and devices, "
+        return count == 0 ? new Finding(Status.OK, "none: tensors run on the CPU (see docs/memory-and-devices.md "
                 + "for a CUDA build of PyTorch)") : new Finding(Status.OK, count + " (gpu(0)" + (count > 1 ? " .. gpu("
                 + (count - 1) + ")" : "") + ")");
     }

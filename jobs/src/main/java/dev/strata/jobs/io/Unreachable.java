@@ -26,7 +26,7 @@ final class Unreachable {
                     conf.getTrimmed("fs.s3a.endpoint", ""));
             return "the S3 endpoint " + (endpoint.isEmpty() ? "(AWS, from fs.s3a.endpoint.region)" : endpoint)
                     + " cannot be reached (" + why + "); check fs.s3a.endpoint and the network (retries and timeouts: "
-                    + "fs.s3a.retry.limit, fs.s3a.connection.timeout; see README)";
+                    + "fs.s3a.retry.limit, fs.s3a.connection.timeout; see docs/cluster.md)";
         }
         return "cannot reach " + path.toUri().getAuthority() + " (" + why + "); check the address and the network";
     }
